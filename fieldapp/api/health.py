@@ -1,0 +1,22 @@
+"""/healthz (process up) and /readyz (database reachable)."""
+from flask import Blueprint
+
+from ..database import SpatialBackendError, check_spatial_backend
+from ..errors import error_response
+from ..extensions import db
+
+blp = Blueprint("health", __name__)
+
+
+@blp.get("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+@blp.get("/readyz")
+def readyz():
+    try:
+        backend = check_spatial_backend(db.engine)
+    except SpatialBackendError as exc:
+        return error_response(503, str(exc))
+    return {"status": "ready", "database": backend}

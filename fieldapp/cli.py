@@ -1,0 +1,126 @@
+"""`flask` commands: geodata import, demo load, users, CSV import, backend check."""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .database import SpatialBackendError, check_spatial_backend
+from .errors import ServiceError
+from .extensions import db
+
+
+def _friendly(command):
+    """Turn expected failures into one line on stderr and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapped(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (SpatialBackendError, ServiceError) as exc:
+            click.echo(f"fieldapp: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapped
+
+
+geodata_cli = AppGroup("geodata", help="Administrative boundaries.")
+demo_cli = AppGroup("demo", help="The demo county.")
+users_cli = AppGroup("users", help="Login users.")
+people_cli = AppGroup("people", help="Cadres and assignments.")
+
+
+@geodata_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--level", required=True, type=click.Choice(["county", "township", "village"]))
+@click.option("--crs", default="wgs84", show_default=True,
+              type=click.Choice(["wgs84", "gcj02", "bd09"]))
+@click.option("--code-field", default=None, help="property with the code [code, else adcode]")
+@click.option("--name-field", default="name", show_default=True)
+@click.option("--parent-field", default=None,
+              help="property with the parent code [the code's prefix]")
+@_friendly
+def geodata_import(file, level, crs, code_field, name_field, parent_field):
+    """Import boundaries from a GeoJSON FILE: all its features or, on any error, none."""
+    from .services.geodata import import_features, load_features
+
+    check_spatial_backend(db.engine)
+    report = import_features(load_features(file), level, crs, code_field, name_field,
+                             parent_field)
+    for note in report.repaired:
+        click.echo(f"repaired feature {note.index} ({note.code}): {note.message}")
+    if not report.ok:
+        for problem in report.errors:
+            click.echo(f"error in feature {problem.index} ({problem.code}): {problem.message}",
+                       err=True)
+        click.echo(f"fieldapp: {file}: {len(report.errors)} bad features; nothing imported",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"{file}: {report.created} created, {report.updated} updated, "
+               f"{report.unchanged} unchanged ({level}, from {crs})")
+
+
+@demo_cli.command("load")
+@_friendly
+def demo_load():
+    """Load the demo county, its villages and demo people; prints the demo logins."""
+    from .services.demo import load_demo
+
+    check_spatial_backend(db.engine)
+    password = current_app.config["DEMO_PASSWORD"]
+    logins = load_demo(password, progress=click.echo)
+    click.echo(f"\nDemo logins (password: {password}):")
+    for login in logins:
+        click.echo(f"  {login.username:<12} {login.role:<11} {login.scope}")
+
+
+@users_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True,
+              confirmation_prompt=True)
+@click.option("--role", required=True,
+              type=click.Choice(["cadre", "inspector", "discipline", "admin"]))
+@click.option("--cadre-id", type=int, default=None)
+@click.option("--region", "regions", multiple=True, help="region code in scope (repeatable)")
+@_friendly
+def users_create(username, password, role, cadre_id, regions):
+    """Create a login user."""
+    from .services.people import create_user
+
+    user = create_user(username, password, role, cadre_id=cadre_id, regions=list(regions))
+    click.echo(f"user {user.id} {user.username} ({user.role}) created")
+
+
+@people_cli.command("import-csv")
+@click.argument("file", type=click.File(encoding="utf-8-sig"))
+@_friendly
+def people_import_csv(file):
+    """Import cadres with their assignments from CSV: all rows or, on any error, none.
+
+    Columns: name, role, unit, phone, region_code, starts_on, ends_on, policy.
+    """
+    from .services.csv_import import import_cadres_csv
+
+    result = import_cadres_csv(file)
+    if result.errors:
+        for line, message in result.errors:
+            click.echo(f"line {line}: {message}", err=True)
+        click.echo(f"fieldapp: {len(result.errors)} bad rows; nothing imported", err=True)
+        sys.exit(1)
+    click.echo(f"{result.created} cadres with assignments imported")
+
+
+@click.command("check-db")
+@_friendly
+def check_db():
+    """Connect to the database and print its spatial library, or say what to install."""
+    click.echo(check_spatial_backend(db.engine))
+
+
+def register_commands(app: Flask) -> None:
+    for command in (geodata_cli, demo_cli, users_cli, people_cli, check_db):
+        app.cli.add_command(command)

@@ -1,0 +1,92 @@
+"""Engine options for the two supported databases and a readable check of the spatial backend."""
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+
+SPATIALITE_HINT = ("SpatiaLite is not available: apt-get install libsqlite3-mod-spatialite "
+                   "(and pip install pysqlite3-binary if this Python's sqlite3 cannot load "
+                   "extensions)")
+POSTGIS_HINT = ("the database has no PostGIS: apt-get install postgresql-15-postgis-3, then "
+                "CREATE EXTENSION postgis in it")
+
+
+class SpatialBackendError(RuntimeError):
+    """The configured database cannot do spatial work; the message says what to install."""
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_dbapi():
+    """The DB-API module used for SQLite: one that can load mod_spatialite."""
+    try:
+        import pysqlite3.dbapi2 as module
+        return module
+    except ImportError:
+        if hasattr(sqlite3.Connection, "enable_load_extension"):
+            return sqlite3
+        raise SpatialBackendError(SPATIALITE_HINT) from None
+
+
+def engine_options(url: str) -> tuple[str, dict]:
+    """Return the (url, create_engine options) for `url`."""
+    options: dict = {"plugins": ["geoalchemy2"]}
+    if is_sqlite(url):
+        os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+        parsed = make_url(url).update_query_dict(
+            {"geoalchemy2_connect_sqlite_init_mode": "WGS84"})
+        options["module"] = sqlite_dbapi()
+        options["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        return parsed.render_as_string(hide_password=False), options
+    options["pool_pre_ping"] = True
+    return url, options
+
+
+def install_sqlite_pragmas(engine: Engine) -> None:
+    """WAL journal, enforced foreign keys, and writer-first transactions on SQLite.
+
+    `BEGIN IMMEDIATE` takes the write lock up front, so two requests never deadlock
+    upgrading read locks; readers in WAL mode are not blocked by it.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def check_spatial_backend(engine: Engine) -> str:
+    """Connect once and return the spatial library version, or raise SpatialBackendError."""
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                return "SpatiaLite " + conn.execute(text("SELECT spatialite_version()")).scalar()
+            has = conn.execute(text(
+                "SELECT extversion FROM pg_extension WHERE extname = 'postgis'")).scalar()
+            if has is None:
+                raise SpatialBackendError(POSTGIS_HINT)
+            return "PostGIS " + has
+    except SpatialBackendError:
+        raise
+    except Exception as exc:  # driver errors vary; turn them into one line
+        message = str(exc).splitlines()[0]
+        if engine.dialect.name == "sqlite" and ("spatialite" in message.lower()
+                                                or "extension" in message.lower()):
+            raise SpatialBackendError(SPATIALITE_HINT) from exc
+        raise SpatialBackendError(f"cannot reach the database: {message}") from exc

@@ -1,0 +1,1 @@
+"""Use cases. Each owns its session and transaction; no flask.request here."""

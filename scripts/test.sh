@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Command 2: install what is missing and run the whole test suite on SpatiaLite and PostGIS.
+# Extra arguments go to pytest (e.g. -k ingest, --db spatialite).
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+ensure_venv "dev"
+cd "$ROOT"
+
+# PostgreSQL with PostGIS for the PostGIS half of the suite.
+if [ -z "${FIELDAPP_TEST_POSTGRES_URL:-}" ]; then
+    [ -d /etc/postgresql ] && [ -n "$(ls /etc/postgresql 2>/dev/null)" ] || apt_install postgresql
+    PG_VERSION="$(ls /etc/postgresql | sort -V | tail -1)"
+    apt_install "postgresql-$PG_VERSION-postgis-3"
+    if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+        say "starting PostgreSQL $PG_VERSION"
+        pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main start
+        for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+    fi
+    if psql -h 127.0.0.1 -U postgres -d postgres -tAc "select 1" >/dev/null 2>&1; then
+        export FIELDAPP_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    else  # password auth on TCP: use the local socket as a superuser role named after us
+        me="$(id -un)"
+        su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='$me'\"" | grep -q 1 \
+            || su postgres -c "createuser --superuser $me"
+        export FIELDAPP_TEST_POSTGRES_URL="postgresql+psycopg://$me@/postgres?host=/var/run/postgresql"
+    fi
+fi
+exec "$VENV/bin/pytest" "$@"

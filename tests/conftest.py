@@ -1,0 +1,115 @@
+"""Shared fixtures: the app on a real SpatiaLite file and a real PostGIS database.
+
+Every integration test runs once per backend (`--db spatialite,postgis`, both by default).
+The schema is built by the Alembic migrations, the demo county's boundaries are loaded once
+per backend, and every other table is emptied after each test.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+BACKENDS = ("spatialite", "postgis")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", default=",".join(BACKENDS),
+                     help="comma-separated backends to run integration tests on")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        chosen = [b for b in metafunc.config.getoption("--db").split(",") if b]
+        metafunc.parametrize("backend", chosen, scope="session")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    url = os.environ.get("FIELDAPP_TEST_POSTGRES_URL")
+    if not url:
+        pytest.fail("FIELDAPP_TEST_POSTGRES_URL is not set: run the suite with scripts/test.sh, "
+                    "or pass --db spatialite")
+    return url
+
+
+def _postgis_database(admin_url: str):
+    name = f"fieldapp_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name)
+    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text("CREATE EXTENSION postgis"))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory, request):
+    if backend == "spatialite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('spatialite') / 'fieldapp.db'}"
+        return
+    url, drop = _postgis_database(request.getfixturevalue("postgres_admin_url"))
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from fieldapp import create_app
+    from fieldapp.services.demo import FILES
+    from fieldapp.services.geodata import import_features, load_features
+
+    app = create_app({
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "TESTING": True,
+    })
+    with app.app_context():
+        upgrade()
+        for level, path, code_field in FILES:
+            assert import_features(load_features(path), level, code_field=code_field).ok
+    yield app
+    with app.app_context():
+        from fieldapp.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def ctx(app):
+    """An app context; afterwards every table but the demo county's regions is emptied."""
+    from fieldapp.extensions import db, limiter
+
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables(db)
+        limiter.reset()
+
+
+def _empty_tables(db) -> None:
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name == "regions":
+                conn.execute(text("DELETE FROM regions WHERE code NOT LIKE '410922%'"))
+            else:
+                conn.execute(table.delete())
+
+
+@pytest.fixture()
+def client(ctx):
+    return ctx.test_client()

@@ -1,0 +1,86 @@
+"""Schema, health, docs and the error shape, on both databases."""
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from fieldapp.database import SpatialBackendError, check_spatial_backend
+
+
+def test_migrated_schema_matches_models(ctx):
+    import importlib.util
+    from pathlib import Path
+
+    from fieldapp.extensions import db
+
+    env = importlib.util.spec_from_file_location(
+        "fieldapp_migrations_filter", Path(__file__).parents[2] / "migrations" / "filters.py")
+    filters = importlib.util.module_from_spec(env)
+    env.loader.exec_module(filters)
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={
+            "include_object": filters.include_object(db.metadata), "compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []
+
+
+def test_health_and_readiness(client, backend):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz").get_json()
+    assert ready["status"] == "ready"
+    assert ready["database"].startswith("SpatiaLite" if backend == "spatialite" else "PostGIS")
+
+
+def test_openapi_and_docs(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["info"]["title"] == "fieldapp"
+    assert "/api/v1/auth/token" in spec["paths"]
+    assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_every_error_has_one_shape(client):
+    for response in (client.get("/api/v1/nowhere"),
+                     client.get("/api/v1/cadres"),
+                     client.delete("/api/v1/auth/token"),
+                     client.post("/api/v1/auth/token", data="{not json",
+                                 content_type="application/json"),
+                     client.post("/api/v1/auth/token", json={"username": 3})):
+        body = response.get_json()
+        assert set(body) == {"code", "status", "message", "errors"}, body
+        assert body["code"] == response.status_code >= 400
+
+
+def test_wrong_field_types_name_the_field(client):
+    body = client.post("/api/v1/auth/token", json={"username": 3}).get_json()
+    assert body["code"] == 422
+    assert "username" in body["errors"] and "password" in body["errors"]
+
+
+def test_oversized_json_is_413(client):
+    huge = "x" * (3 * 1024 * 1024)
+    response = client.post("/api/v1/auth/token", data=huge, content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json()["code"] == 413
+
+
+def test_postgres_without_postgis_says_what_to_install(postgres_admin_url):
+    engine = create_engine(postgres_admin_url)  # the maintenance database, without PostGIS
+    try:
+        check_spatial_backend(engine)
+    except SpatialBackendError as exc:
+        assert "CREATE EXTENSION postgis" in str(exc)
+    else:
+        raise AssertionError("expected the maintenance database to lack PostGIS")
+
+
+def test_missing_spatialite_says_what_to_install(tmp_path, monkeypatch):
+    from fieldapp.database import engine_options
+
+    monkeypatch.setenv("SPATIALITE_LIBRARY_PATH", "/nonexistent/mod_spatialite")
+    url, options = engine_options(f"sqlite:///{tmp_path / 'x.db'}")
+    engine = create_engine(url, **options)
+    try:
+        check_spatial_backend(engine)
+    except SpatialBackendError as exc:
+        assert "apt-get install libsqlite3-mod-spatialite" in str(exc)
+    else:
+        raise AssertionError("expected SpatiaLite to fail to load")
