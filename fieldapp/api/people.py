@@ -138,7 +138,8 @@ def patch_user(body, user_id):
 def create_device(body):
     """Register a phone. The token is in this answer only; it is stored hashed."""
     device, token = people.create_device(**body)
-    return {**s.DeviceOut().dump(device), "token": token}
+    return {"id": device.id, "cadre_id": device.cadre_id, "label": device.label,
+            "created_at": device.created_at, "revoked_at": None, "token": token}
 
 
 @blp.route("/devices", methods=["GET"])

@@ -71,8 +71,8 @@ def import_features(features: list[dict], level: str, crs: str = "wgs84",
         raise BadInput(f"unknown crs {crs!r}; expected one of {', '.join(CRS_NAMES)}")
     report = ImportReport(level=level)
     rows = _validate(features, level, crs, code_field, name_field, parent_field, report)
-    if report.ok:
-        _check_parents(rows, level, report)
+    _check_parents(rows, level, report)
+    report.errors.sort(key=lambda problem: problem.index)
     if not report.ok:
         return report
     existing = {r.code: r for r in db.session.scalars(
