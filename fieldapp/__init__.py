@@ -24,6 +24,7 @@ API_SETTINGS = {
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.json.ensure_ascii = False
     settings = load_settings(app.instance_path, config)
     url, options = engine_options(settings["DATABASE_URL"])
     app.config.update(settings, **API_SETTINGS)

@@ -5,8 +5,8 @@ from ..extensions import rest_api
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, health, people, regions
+    from . import auth, health, people, phone_clients, pings, regions
 
     app.register_blueprint(health.blp)
-    for module in (auth, regions, people):
+    for module in (auth, regions, people, pings, phone_clients):
         rest_api.register_blueprint(module.blp)

@@ -1,0 +1,72 @@
+"""Endpoints for free phone apps: OwnTracks (HTTP mode) and OsmAnd / Traccar Client."""
+from flask import request
+from flask_smorest import Blueprint
+
+from ..domain.phone_clients import osmand_query, owntracks_location, traccar_json
+from ..domain.pings import Rejected
+from ..errors import BadInput, Unauthorized
+from ..extensions import db
+from ..models import Device
+from ..services import ingest
+from ..services.people import active_device, token_digest
+
+blp = Blueprint("phone_clients", __name__, url_prefix="/api/v1/ingest",
+                description="Locations from OwnTracks, OsmAnd and Traccar Client")
+
+
+def _store_or_400(device: Device, pings: list[dict]) -> None:
+    """All or nothing: the apps resend a refused request, so half-stored is never right."""
+    try:
+        ingest.check_all(pings)
+    except Rejected as exc:
+        raise BadInput(str(exc)) from exc
+    ingest.ingest(device.cadre_id, device.id, pings)
+
+
+@blp.route("/owntracks", methods=["POST"])
+def owntracks():
+    """OwnTracks HTTP mode. Basic auth: username = device id, password = device token."""
+    auth = request.authorization
+    device = None
+    if auth and auth.username and auth.username.isdigit() and auth.password:
+        device = db.session.get(Device, int(auth.username))
+    if device is None or device.revoked_at is not None or \
+            device.token_hash != token_digest(auth.password):
+        raise Unauthorized("unknown or revoked device")
+    if not request.get_data():
+        return []
+    message = request.get_json(silent=True)
+    if not isinstance(message, dict):
+        raise BadInput("the body must be one OwnTracks JSON object")
+    if message.get("_type") != "location":
+        return []
+    try:
+        ping = owntracks_location(message, device.id)
+    except Rejected as exc:
+        raise BadInput(str(exc)) from exc
+    _store_or_400(device, [ping])
+    return []
+
+
+@blp.route("/osmand", methods=["GET", "POST"])
+def osmand():
+    """OsmAnd protocol (query or form) and Traccar Client JSON; `id`/`device_id` = token."""
+    try:
+        if request.is_json:
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                raise Rejected("the body is not a JSON object")
+            token, pings = traccar_json(body)
+        else:
+            params = request.args.to_dict() or request.form.to_dict()
+            token, ping = osmand_query(params)
+            pings = [ping]
+    except Rejected as exc:
+        if "device token" in str(exc):
+            raise Unauthorized(str(exc)) from exc
+        raise BadInput(str(exc)) from exc
+    device = active_device(token)
+    if device is None:
+        raise Unauthorized("unknown or revoked device")
+    _store_or_400(device, pings)
+    return ""

@@ -1,0 +1,99 @@
+"""POST /pings (native batch ingest) and GET /pings (scoped, paginated, JSON or GeoJSON)."""
+from flask import current_app, g, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..errors import BadInput, TooLarge, Unprocessable
+from ..services import ingest
+from ..services.ping_reads import log_access, ping_dict, ping_feature, pings_query
+from .pagination import PageArgs, page_of
+from .security import cadre_or_device_required, login_required
+
+blp = Blueprint("pings", __name__, url_prefix="/api/v1", description="Location pings")
+
+GEOJSON = "application/geo+json"
+
+
+class PingIn(Schema):
+    """One fix (documentation; items are validated one by one so a bad one rejects only itself)."""
+
+    id = fields.String(required=True, metadata={"description": "client UUID, idempotency key"})
+    recorded_at = fields.DateTime(required=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    crs = fields.String(validate=validate.OneOf(["wgs84", "gcj02", "bd09"]))
+    accuracy = fields.Float()
+    altitude = fields.Float()
+    speed = fields.Float()
+    heading = fields.Float()
+    provider = fields.String()
+    battery = fields.Float()
+    mock = fields.Boolean()
+    challenge_id = fields.String()
+
+
+class PingBatch(Schema):
+    pings = fields.List(fields.Nested(PingIn))
+
+
+class PingFilter(PageArgs):
+    cadre_id = fields.Integer()
+    from_ = fields.DateTime(data_key="from")
+    to = fields.DateTime()
+    fence = fields.String(validate=validate.OneOf(["inside", "outside", "uncertain",
+                                                   "unassigned"]))
+
+    @validates_schema
+    def _aware(self, data, **_):
+        for key in ("from_", "to"):
+            if key in data and data[key].tzinfo is None:
+                raise ValidationError("needs a UTC offset", "from" if key == "from_" else key)
+
+
+def _items_from_body() -> list:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadInput("the body must be JSON: one ping object or {\"pings\": [...]}")
+    if isinstance(body, dict) and "pings" in body:
+        items = body["pings"]
+        if not isinstance(items, list):
+            raise Unprocessable("pings must be a list", {"pings": ["Not a valid list."]})
+    elif isinstance(body, dict):
+        items = [body]
+    else:
+        raise BadInput("the body must be one ping object or {\"pings\": [...]}")
+    limit = current_app.config["PING_BATCH_MAX"]
+    if len(items) > limit:
+        raise TooLarge(f"{len(items)} pings in one request; at most {limit}")
+    return items
+
+
+@blp.route("/pings", methods=["POST"])
+@cadre_or_device_required
+@blp.doc(requestBody={"content": {"application/json": {"schema": PingBatch}}})
+def post_pings():
+    """Store one ping or a batch of up to 1000; answers per item."""
+    result = ingest.ingest(g.cadre_id, g.device.id if g.device else None, _items_from_body())
+    return result.as_dict()
+
+
+@blp.route("/pings", methods=["GET"])
+@login_required()
+@blp.arguments(PingFilter, location="query")
+def list_pings(args):
+    """A cadre's pings, newest first. `Accept: application/geo+json` for GeoJSON.
+
+    Anyone but the cadre must name `cadre_id`; the read is written to the access log.
+    """
+    cadre_id = args.pop("cadre_id", g.user.cadre_id)
+    if cadre_id is None:
+        raise Unprocessable("cadre_id is required", {"cadre_id": ["required"]})
+    g.scope.require_cadre(cadre_id)
+    filters = {("from" if k == "from_" else k): v for k, v in args.items()
+               if k not in ("page", "per_page")}
+    rows, meta = page_of(pings_query(cadre_id, filters), args)
+    log_access(g.user, cadre_id, "pings", {**filters, "page": meta["page"]})
+    if request.accept_mimetypes.best_match(["application/json", GEOJSON]) == GEOJSON:
+        body = {"type": "FeatureCollection", "features": [ping_feature(p) for p in rows], **meta}
+        return current_app.response_class(current_app.json.dumps(body), mimetype=GEOJSON)
+    return {"items": [ping_dict(p) for p in rows], **meta}

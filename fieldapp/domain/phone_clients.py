@@ -1,0 +1,140 @@
+"""Translate the free phone apps' wire formats (../shared/PROTOCOLS.md) into native pings."""
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from .pings import Rejected
+
+KNOTS_TO_MS = 1852 / 3600
+KMH_TO_MS = 1000 / 3600
+
+
+def _float(value, name: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise Rejected(f"{name} must be a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise Rejected(f"{name} {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise Rejected(f"{name} must be finite")
+    return number
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _epoch(seconds: float) -> datetime:
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise Rejected(f"timestamp {seconds!r} is out of range") from None
+
+
+def owntracks_location(message: dict, device_id: int) -> dict:
+    """An OwnTracks `_type: location` message; zero fields may be omitted by the app."""
+    tst = _float(message.get("tst"), "tst")
+    lat, lon = _float(message.get("lat"), "lat"), _float(message.get("lon"), "lon")
+    if tst is None or lat is None or lon is None:
+        raise Rejected("an OwnTracks location needs tst, lat and lon")
+    velocity = _float(message.get("vel", 0), "vel")
+    accuracy = _float(message.get("acc"), "acc")
+    mock = message.get("m")  # not sent by OwnTracks today; kept if a fork adds it
+    return {
+        "id": f"ot-{device_id}-{int(tst)}-{lat:.7f}-{lon:.7f}",
+        "recorded_at": _iso(_epoch(tst)),
+        "lat": lat, "lon": lon, "crs": "wgs84",
+        "accuracy": accuracy or None,  # omitted means 0, which no real fix has: unknown
+        "altitude": _float(message.get("alt", 0), "alt"),
+        "speed": velocity * KMH_TO_MS,
+        "heading": _float(message.get("cog"), "cog"),
+        "battery": _float(message.get("batt"), "batt"),
+        "provider": "owntracks",
+        **({"mock": mock} if isinstance(mock, bool) else {}),
+    }
+
+
+def osmand_timestamp(raw: str | None) -> datetime:
+    """Epoch seconds, epoch milliseconds (> 2^31), ISO-8601, or 'yyyy-MM-dd HH:mm:ss' (UTC)."""
+    if raw is None or str(raw).strip() == "":
+        raise Rejected("timestamp is required")
+    text = str(raw).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is not None:
+        return _epoch(number / 1000 if number > 2**31 else number)
+    try:
+        moment = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+    except ValueError:
+        raise Rejected(f"timestamp {text!r} is neither epoch nor ISO-8601") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def osmand_query(params: dict) -> tuple[str, dict]:
+    """(device token, native ping) from OsmAnd / Traccar Client query or form parameters."""
+    token = params.get("id") or params.get("deviceid")
+    if not token:
+        raise Rejected("id (the device token) is required")
+    lat, lon = _float(params.get("lat"), "lat"), _float(params.get("lon"), "lon")
+    if (lat is None or lon is None) and params.get("location"):
+        parts = str(params["location"]).split(",")
+        if len(parts) != 2:
+            raise Rejected("location must be 'lat,lon'")
+        lat, lon = _float(parts[0], "location"), _float(parts[1], "location")
+    if lat is None or lon is None:
+        raise Rejected("lat and lon (or location) are required")
+    moment = osmand_timestamp(params.get("timestamp"))
+    speed = _float(params.get("speed"), "speed")
+    heading = params.get("bearing", params.get("heading"))
+    return token, {
+        "id": f"osm-{moment.timestamp():.3f}-{lat:.7f}-{lon:.7f}",
+        "recorded_at": _iso(moment), "lat": lat, "lon": lon, "crs": "wgs84",
+        "accuracy": _float(params.get("accuracy"), "accuracy"),
+        "altitude": _float(params.get("altitude"), "altitude"),
+        "speed": None if speed is None else speed * KNOTS_TO_MS,
+        "heading": _float(heading, "bearing"),
+        "battery": _float(params.get("batt"), "batt"),
+        "provider": "osmand",
+    }
+
+
+def traccar_json(body: dict) -> tuple[str, list[dict]]:
+    """(device token, native pings) from the Traccar Client JSON body (one or a list)."""
+    token = body.get("device_id")
+    if not isinstance(token, str | int) or token == "":
+        raise Rejected("device_id (the device token) is required")
+    locations = body.get("location")
+    locations = locations if isinstance(locations, list) else [locations]
+    return str(token), [_traccar_location(location) for location in locations]
+
+
+def _traccar_location(location) -> dict:
+    if not isinstance(location, dict) or not isinstance(location.get("coords"), dict):
+        raise Rejected("location.coords is required")
+    coords = location["coords"]
+    lat = _float(coords.get("latitude"), "latitude")
+    lon = _float(coords.get("longitude"), "longitude")
+    if lat is None or lon is None:
+        raise Rejected("coords.latitude and coords.longitude are required")
+    moment = osmand_timestamp(location.get("timestamp"))
+    heading = _float(coords.get("heading"), "heading")
+    speed = _float(coords.get("speed"), "speed")
+    level = _float((location.get("battery") or {}).get("level"), "battery.level")
+    mock = location.get("mock")
+    return {
+        "id": f"tc-{moment.timestamp():.3f}-{lat:.7f}-{lon:.7f}",
+        "recorded_at": _iso(moment), "lat": lat, "lon": lon, "crs": "wgs84",
+        "accuracy": _float(coords.get("accuracy"), "accuracy"),
+        "altitude": _float(coords.get("altitude"), "altitude"),
+        "speed": None if speed is None or speed < 0 else speed,
+        "heading": None if heading is None or heading < 0 else heading,
+        "battery": None if level is None or level < 0 else round(level * 100, 1),
+        "provider": "traccar",
+        **({"mock": mock} if isinstance(mock, bool) else {}),
+    }

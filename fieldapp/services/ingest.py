@@ -1,0 +1,154 @@
+"""Storing a batch of location fixes: validate, convert, fence-test, insert once.
+
+The hot path works column-wise: per-item validation is the only Python loop; coordinate
+conversion and the fence test are vectorised over the batch, and the rows go to the
+database in one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING, so a resent id
+(even in a concurrent request) is reported as a duplicate and never stored twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..domain.coords import to_wgs84_mixed
+from ..domain.fence import UNASSIGNED, classify
+from ..domain.pings import PingLimits, Rejected, parse_ping
+from ..extensions import db
+from ..models import Assignment, Ping
+from ..models.types import utcnow
+from .fences import fence_rules, fences_for
+
+
+@dataclass
+class IngestResult:
+    results: list[dict] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r["status"] == status)
+
+    def as_dict(self) -> dict:
+        return {"results": self.results, "accepted": self.count("accepted"),
+                "duplicates": self.count("duplicate"), "rejected": self.count("rejected")}
+
+
+def current_limits(now: datetime) -> PingLimits:
+    config = current_app.config
+    return PingLimits(oldest=now - timedelta(days=config["MAX_BACKFILL_DAYS"]),
+                      newest=now + timedelta(seconds=config["MAX_CLOCK_SKEW_S"]))
+
+
+def check_all(items: list) -> None:
+    """Raise Rejected for the first item that would be rejected."""
+    limits = current_limits(utcnow())
+    for raw in items:
+        parse_ping(raw, limits)
+
+
+def ingest(cadre_id: int, device_id: int | None, items: list) -> IngestResult:
+    """Store what is valid in `items`; answer per item, in order."""
+    now = utcnow()
+    limits = current_limits(now)
+    result = IngestResult()
+    valid: list[dict] = []
+    seen: set[str] = set()
+    for raw in items:
+        try:
+            ping = parse_ping(raw, limits)
+        except Rejected as exc:
+            client_id = raw.get("id") if isinstance(raw, dict) else None
+            result.results.append({"id": client_id if isinstance(client_id, str) else None,
+                                   "status": "rejected", "reason": str(exc)})
+            continue
+        if ping["client_id"] in seen:
+            result.results.append({"id": ping["client_id"], "status": "duplicate",
+                                   "reason": "repeated in this batch"})
+            continue
+        seen.add(ping["client_id"])
+        result.results.append(ping)
+        valid.append(ping)
+    if valid:
+        _store(cadre_id, device_id, valid, now)
+    result.results = [_answer(r) for r in result.results]
+    return result
+
+
+def _store(cadre_id: int, device_id: int | None, pings: list[dict], now: datetime) -> None:
+    orig_lat = np.fromiter((p["lat"] for p in pings), float, len(pings))
+    orig_lon = np.fromiter((p["lon"] for p in pings), float, len(pings))
+    crs = np.array([p["crs"] for p in pings])
+    lat, lon = to_wgs84_mixed(orig_lat, orig_lon, crs)
+    villages = _villages_on(cadre_id, [p["recorded_at"] for p in pings])
+    verdicts, distances = _fence_test(villages, lat, lon, pings)
+    lat, lon = lat.tolist(), lon.tolist()
+    rows = []
+    for i, p in enumerate(pings):
+        rows.append({**p, "cadre_id": cadre_id, "device_id": device_id, "received_at": now,
+                     "lat": lat[i], "lon": lon[i],
+                     "geom": f"SRID=4326;POINT({lon[i]!r} {lat[i]!r})",
+                     "orig_lat": p["lat"], "orig_lon": p["lon"],
+                     "village_code": villages[i], "fence": verdicts[i],
+                     "distance_m": distances[i]})
+        p.update(status="duplicate", fence=verdicts[i], village_code=villages[i],
+                 distance_m=distances[i])
+    inserted = set(db.session.scalars(_insert_ignoring_duplicates().returning(Ping.client_id),
+                                      rows))
+    db.session.commit()
+    for p in pings:
+        if p["client_id"] in inserted:
+            p["status"] = "accepted"
+
+
+def _insert_ignoring_duplicates():
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(Ping).on_conflict_do_nothing(index_elements=["cadre_id", "client_id"])
+
+
+def _villages_on(cadre_id: int, moments: list[datetime]) -> list[str | None]:
+    """The village the cadre was posted to on each moment's local date (None if none)."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    days = [m.astimezone(zone).date() for m in moments]
+    posts = db.session.execute(select(Assignment.region_code, Assignment.starts_on,
+                                      Assignment.ends_on).where(
+        Assignment.cadre_id == cadre_id, Assignment.starts_on <= max(days),
+        or_(Assignment.ends_on.is_(None), Assignment.ends_on >= min(days)))).all()
+    return [_post_on(posts, day) for day in days]
+
+
+def _post_on(posts, day: date) -> str | None:
+    for code, starts_on, ends_on in posts:
+        if starts_on <= day and (ends_on is None or day <= ends_on):
+            return code
+    return None
+
+
+def _fence_test(villages, lat, lon, pings) -> tuple[list[str], list[float | None]]:
+    accuracy = np.array([np.nan if p["accuracy"] is None else p["accuracy"] for p in pings])
+    codes = np.array([v or "" for v in villages])
+    verdicts = np.full(len(pings), UNASSIGNED, dtype=object)
+    distances = np.full(len(pings), np.nan)
+    rules = fence_rules()
+    fences = fences_for({v for v in villages if v})
+    for code, fence in fences.items():
+        mask = codes == code
+        distances[mask] = fence.distances_m(lat[mask], lon[mask])
+        verdicts[mask] = classify(distances[mask], accuracy[mask], rules)
+    rounded = [None if np.isnan(d) else round(float(d), 1) for d in distances]
+    return verdicts.tolist(), rounded
+
+
+def _answer(item: dict) -> dict:
+    if "client_id" not in item:  # rejected, or repeated within the batch
+        return item
+    answer = {"id": item["client_id"], "status": item["status"]}
+    if "reason" in item:
+        answer["reason"] = item["reason"]
+    if "fence" in item:
+        answer.update(fence=item["fence"], village_code=item["village_code"],
+                      distance_m=item["distance_m"])
+    return answer

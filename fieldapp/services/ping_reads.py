@@ -1,0 +1,48 @@
+"""Reading pings, scoped, with every read of someone else's track written to the access log."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AccessLog, Ping, User
+
+
+def pings_query(cadre_id: int, filters: dict):
+    query = select(Ping).where(Ping.cadre_id == cadre_id)
+    if "from" in filters:
+        query = query.where(Ping.recorded_at >= filters["from"])
+    if "to" in filters:
+        query = query.where(Ping.recorded_at < filters["to"])
+    if "fence" in filters:
+        query = query.where(Ping.fence == filters["fence"])
+    return query.order_by(Ping.recorded_at.desc(), Ping.id.desc())
+
+
+def log_access(viewer: User, cadre_id: int, resource: str, params: dict) -> None:
+    """Record a read of `cadre_id`'s data unless the reader is that cadre."""
+    if viewer.cadre_id == cadre_id:
+        return
+    db.session.add(AccessLog(viewer_user_id=viewer.id, subject_cadre_id=cadre_id,
+                             resource=resource, params=_jsonable(params)))
+    db.session.commit()
+
+
+def _jsonable(params: dict) -> dict:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in params.items()}
+
+
+def ping_dict(ping: Ping) -> dict:
+    return {"id": ping.client_id, "lat": ping.lat, "lon": ping.lon,
+            "original": {"lat": ping.orig_lat, "lon": ping.orig_lon, "crs": ping.crs},
+            "accuracy": ping.accuracy, "recorded_at": ping.recorded_at.isoformat(),
+            "received_at": ping.received_at.isoformat(), "fence": ping.fence,
+            "distance_m": ping.distance_m, "village_code": ping.village_code,
+            "speed": ping.speed, "battery": ping.battery, "mock": ping.mock,
+            "device_id": ping.device_id}
+
+
+def ping_feature(ping: Ping) -> dict:
+    properties = ping_dict(ping)
+    return {"type": "Feature", "id": properties.pop("id"),
+            "geometry": {"type": "Point", "coordinates": [ping.lon, ping.lat]},
+            "properties": properties}

@@ -1,0 +1,251 @@
+"""Native ping ingest: per-item validation, idempotency, fence verdicts, reads and the access log."""
+import math
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from geoalchemy2.shape import to_shape
+from sqlalchemy import func, select
+
+from fieldapp.domain.coords import wgs84_to_bd09, wgs84_to_gcj02
+from fieldapp.extensions import db
+from fieldapp.models import AccessLog, Ping, Region
+
+from .helpers import OTHER_VILLAGE, TOWNSHIP, VILLAGE, admin_headers, cadre_login, login, \
+    make_user
+
+
+def village_points():
+    """(a point well inside VILLAGE, a point ~2 km outside it) in WGS-84 (lat, lon)."""
+    boundary = to_shape(db.session.get(Region, VILLAGE).boundary)
+    inside = boundary.representative_point()
+    return (inside.y, inside.x), (boundary.bounds[3] + 0.02, inside.x)
+
+
+def ping(lat, lon, minutes_ago=10, **extra):
+    moment = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return {"id": str(uuid.uuid4()), "recorded_at": moment.isoformat(), "lat": lat, "lon": lon,
+            "accuracy": 10, **extra}
+
+
+def stored() -> int:
+    count = db.session.scalar(select(func.count()).select_from(Ping))
+    db.session.commit()
+    return count
+
+
+def test_single_and_batch_with_fence_verdicts(client):
+    _, headers = cadre_login(client)
+    (ilat, ilon), (olat, olon) = village_points()
+    one = client.post("/api/v1/pings", json=ping(ilat, ilon), headers=headers).get_json()
+    assert one["accepted"] == 1 and one["results"][0]["fence"] == "inside"
+    assert one["results"][0]["village_code"] == VILLAGE
+    batch = client.post("/api/v1/pings", headers=headers, json={"pings": [
+        ping(olat, olon), ping(ilat, ilon, accuracy=None),
+        ping(ilat, ilon, accuracy=1500)]}).get_json()
+    assert [r["fence"] for r in batch["results"]] == ["outside", "inside", "uncertain"]
+    assert batch["results"][0]["distance_m"] > 1500
+    assert stored() == 4
+
+
+def test_chinese_coordinates_are_converted_and_kept(client):
+    _, headers = cadre_login(client)
+    (ilat, ilon), _ = village_points()
+    glat, glon = wgs84_to_gcj02(ilat, ilon)
+    blat, blon = wgs84_to_bd09(ilat, ilon)
+    body = client.post("/api/v1/pings", headers=headers, json={"pings": [
+        ping(float(glat), float(glon), crs="gcj02"), ping(float(blat), float(blon), crs="bd09"),
+        ping(float(glat), float(glon))]}).get_json()  # GCJ-02 sent as WGS-84: ~540 m off
+    assert [r["fence"] for r in body["results"][:2]] == ["inside", "inside"]
+    row = db.session.scalar(select(Ping).where(Ping.crs == "gcj02"))
+    assert math.isclose(row.lat, ilat, abs_tol=1e-6) and row.orig_lat == float(glat)
+
+
+def test_each_bad_item_is_rejected_alone_with_a_reason(client):
+    _, headers = cadre_login(client)
+    (lat, lon), _ = village_points()
+    now = datetime.now(UTC)
+    bad = [
+        {"recorded_at": now.isoformat(), "lat": lat, "lon": lon},               # no id
+        ping(91, lon), ping(lat, 181), ping(lat, lon, crs="utm"),
+        ping(lat, lon, accuracy=-5), ping("35.9", lon), ping(lat, lon, mock="yes"),
+        {**ping(lat, lon), "recorded_at": (now + timedelta(minutes=10)).isoformat()},
+        {**ping(lat, lon), "recorded_at": (now - timedelta(days=15)).isoformat()},
+        {**ping(lat, lon), "recorded_at": "2026-11-22T08:00:00"},               # no offset
+        {**ping(lat, lon), "recorded_at": "yesterday"},
+        [1, 2], None,
+    ]
+    body = client.post("/api/v1/pings", headers=headers,
+                       json={"pings": [*bad, ping(lat, lon)]}).get_json()
+    assert body["rejected"] == len(bad) and body["accepted"] == 1
+    reasons = [r["reason"] for r in body["results"][:-1]]
+    for expected in ("id is required", "lat 91", "lon 181", "unknown crs", "accuracy -5",
+                     "lat must be a number", "mock must be", "in the future", "backfill",
+                     "UTC offset", "not ISO-8601", "JSON object"):
+        assert any(expected in r for r in reasons), expected
+    assert stored() == 1
+
+
+def test_nan_and_infinity_are_rejected(client):
+    _, headers = cadre_login(client)
+    now = datetime.now(UTC).isoformat()
+    raw = ('{"pings": [{"id": "a", "recorded_at": "%s", "lat": NaN, "lon": 115.1},'
+           ' {"id": "b", "recorded_at": "%s", "lat": 35.9, "lon": Infinity}]}') % (now, now)
+    body = client.post("/api/v1/pings", data=raw, content_type="application/json",
+                       headers=headers).get_json()
+    assert body["rejected"] == 2 and stored() == 0
+
+
+def test_malformed_and_oversized_bodies(client):
+    _, headers = cadre_login(client)
+    assert client.post("/api/v1/pings", data="{oops", content_type="application/json",
+                       headers=headers).status_code == 400
+    assert client.post("/api/v1/pings", json=[1], headers=headers).status_code == 400
+    assert client.post("/api/v1/pings", json={"pings": 5}, headers=headers).status_code == 422
+    (lat, lon), _ = village_points()
+    too_many = {"pings": [ping(lat, lon) for _ in range(1001)]}
+    response = client.post("/api/v1/pings", json=too_many, headers=headers)
+    assert response.status_code == 413 and "1000" in response.get_json()["message"]
+    assert stored() == 0
+
+
+def test_resending_is_duplicate_never_stored_twice(client):
+    _, headers = cadre_login(client)
+    (lat, lon), _ = village_points()
+    batch = {"pings": [ping(lat, lon, minutes_ago=m) for m in (30, 20, 10)]}
+    first = client.post("/api/v1/pings", json=batch, headers=headers).get_json()
+    again = client.post("/api/v1/pings", json=batch, headers=headers).get_json()
+    assert first["accepted"] == 3 and again["duplicates"] == 3 and again["accepted"] == 0
+    twice = client.post("/api/v1/pings", headers=headers,
+                        json={"pings": [batch["pings"][0], batch["pings"][0]]}).get_json()
+    assert twice["duplicates"] == 2
+    assert stored() == 3
+
+
+def test_concurrent_identical_batches_store_once(app, ctx):
+    from fieldapp.services.people import create_device
+
+    from .helpers import make_cadre
+
+    cadre = make_cadre()
+    _, token = create_device(cadre.id)
+    (lat, lon), _ = village_points()
+    db.session.commit()
+    batch = {"pings": [ping(lat, lon, minutes_ago=m) for m in range(1, 41)]}
+    answers = []
+
+    def send():
+        with app.test_client() as c:
+            answers.append(c.post("/api/v1/pings", json=batch,
+                                  headers={"Authorization": f"Device {token}"}).get_json())
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a["accepted"] for a in answers)[-1] <= 40
+    assert sum(a["accepted"] for a in answers) == 40
+    assert stored() == 40
+
+
+def test_unassigned_when_no_post_that_day(client):
+    _, headers = cadre_login(client, starts_on=datetime.now(UTC).date() + timedelta(days=3))
+    (lat, lon), _ = village_points()
+    body = client.post("/api/v1/pings", json=ping(lat, lon), headers=headers).get_json()
+    assert body["results"][0]["fence"] == "unassigned"
+    assert body["results"][0]["village_code"] is None
+
+
+def test_device_auth_and_revocation(client):
+    admin = admin_headers(client)
+    cadre, _ = cadre_login(client)
+    device = client.post("/api/v1/devices", json={"cadre_id": cadre.id}, headers=admin).get_json()
+    (lat, lon), _ = village_points()
+    dev = {"Authorization": f"Device {device['token']}"}
+    assert client.post("/api/v1/pings", json=ping(lat, lon), headers=dev).status_code == 200
+    client.patch(f"/api/v1/devices/{device['id']}", json={"revoked": True}, headers=admin)
+    assert client.post("/api/v1/pings", json=ping(lat, lon), headers=dev).status_code == 401
+    assert client.post("/api/v1/pings", json=ping(lat, lon),
+                       headers={"Authorization": "Device nope"}).status_code == 401
+    assert client.post("/api/v1/pings", json=ping(lat, lon), headers=admin).status_code == 403
+
+
+def test_reads_are_scoped_paginated_geojson_and_logged(client):
+    cadre, headers = cadre_login(client)
+    (lat, lon), _ = village_points()
+    client.post("/api/v1/pings", headers=headers,
+                json={"pings": [ping(lat, lon, minutes_ago=m) for m in (50, 40, 30, 20, 10)]})
+    own = client.get("/api/v1/pings?per_page=2", headers=headers).get_json()
+    assert own["total"] == 5 and len(own["items"]) == 2
+    assert own["items"][0]["recorded_at"] > own["items"][1]["recorded_at"]
+    item = own["items"][0]
+    assert {"id", "lat", "lon", "original", "accuracy", "recorded_at", "received_at", "fence",
+            "distance_m", "village_code"} <= set(item)
+    assert db.session.scalar(select(func.count()).select_from(AccessLog)) == 0
+
+    make_user("insp", "inspector", regions=[TOWNSHIP])
+    inspector = login(client, "insp")
+    geo = client.get(f"/api/v1/pings?cadre_id={cadre.id}",
+                     headers={**inspector, "Accept": "application/geo+json"})
+    assert geo.mimetype == "application/geo+json"
+    assert geo.get_json()["features"][0]["geometry"]["type"] == "Point"
+    log = db.session.scalars(select(AccessLog)).all()
+    assert len(log) == 1 and log[0].subject_cadre_id == cadre.id
+
+    make_user("far", "inspector", regions=["410922200"])
+    far = login(client, "far")
+    assert client.get(f"/api/v1/pings?cadre_id={cadre.id}", headers=far).status_code == 403
+    since = (datetime.now(UTC) - timedelta(minutes=25)).isoformat()
+    ranged = client.get("/api/v1/pings", query_string={"from": since}, headers=headers)
+    assert ranged.get_json()["total"] == 2
+    naive = client.get("/api/v1/pings?from=2026-11-01T00:00:00", headers=headers)
+    assert naive.status_code == 422
+
+
+def test_boundary_change_refreshes_the_fence_cache(client, tmp_path):
+    import json
+
+    from shapely.geometry import box, mapping
+
+    _, headers = cadre_login(client, village=OTHER_VILLAGE)
+    boundary = to_shape(db.session.get(Region, OTHER_VILLAGE).boundary)
+    point = boundary.representative_point()
+    assert client.post("/api/v1/pings", json=ping(point.y, point.x),
+                       headers=headers).get_json()["results"][0]["fence"] == "inside"
+    far = box(point.x + 0.1, point.y + 0.1, point.x + 0.11, point.y + 0.11)
+    path = tmp_path / "moved.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": mapping(far),
+        "properties": {"code": OTHER_VILLAGE, "name": "挪走的村"}}]}))
+    db.session.commit()
+    try:
+        result = client.application.test_cli_runner().invoke(
+            args=["geodata", "import", str(path), "--level", "village"])
+        assert result.exit_code == 0, result.output
+        assert client.post("/api/v1/pings", json=ping(point.y, point.x),
+                           headers=headers).get_json()["results"][0]["fence"] == "outside"
+    finally:  # put the demo boundary back for the other tests
+        from fieldapp.services.demo import FILES
+        from fieldapp.services.geodata import import_features, load_features
+
+        db.session.commit()
+        assert import_features(load_features(FILES[2][1]), "village").ok
+
+
+def test_vectorised_fence_matches_scalar_shapely(client):
+    """The batch verdicts equal a plain per-point Shapely computation."""
+    _, headers = cadre_login(client)
+    boundary = to_shape(db.session.get(Region, VILLAGE).boundary)
+    rng = np.random.default_rng(3)
+    minx, miny, maxx, maxy = boundary.bounds
+    lats = rng.uniform(miny - 0.01, maxy + 0.01, 200)
+    lons = rng.uniform(minx - 0.01, maxx + 0.01, 200)
+    body = client.post("/api/v1/pings", headers=headers, json={"pings": [
+        ping(float(a), float(o), accuracy=5) for a, o in zip(lats, lons, strict=True)]}).get_json()
+    from shapely.geometry import Point
+
+    for r, a, o in zip(body["results"], lats, lons, strict=True):
+        inside = boundary.contains(Point(o, a))
+        assert (r["distance_m"] == 0) == inside
