@@ -2,27 +2,27 @@
 
 The hot path works column-wise: per-item validation is the only Python loop; coordinate
 conversion and the fence test are vectorised over the batch, and the rows go to the
-database in one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING, so a resent id
+database in one INSERT … ON CONFLICT DO NOTHING RETURNING, so a resent id
 (even in a concurrent request) is reported as a duplicate and never stored twice.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from flask import current_app
 from sqlalchemy import or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.coords import to_wgs84_mixed
 from ..domain.fence import UNASSIGNED, classify
 from ..domain.pings import PingLimits, Rejected, parse_ping
 from ..extensions import db
-from ..models import Assignment, Ping
+from ..models import Assignment
 from ..models.types import utcnow
 from .fences import fence_rules, fences_for
+from .ping_rows import SQL_TIMESTAMP, insert_new
 
 
 @dataclass
@@ -86,27 +86,25 @@ def _store(cadre_id: int, device_id: int | None, pings: list[dict], now: datetim
     villages = _villages_on(cadre_id, [p["recorded_at"] for p in pings])
     verdicts, distances = _fence_test(villages, lat, lon, pings)
     lat, lon = lat.tolist(), lon.tolist()
+    received = _sql_time(now)
     rows = []
     for i, p in enumerate(pings):
-        rows.append({**p, "cadre_id": cadre_id, "device_id": device_id, "received_at": now,
-                     "lat": lat[i], "lon": lon[i],
-                     "geom": f"SRID=4326;POINT({lon[i]!r} {lat[i]!r})",
-                     "orig_lat": p["lat"], "orig_lon": p["lon"],
+        rows.append({**p, "cadre_id": cadre_id, "device_id": device_id,
+                     "recorded_at": _sql_time(p["recorded_at"]), "received_at": received,
+                     "lat": lat[i], "lon": lon[i], "orig_lat": p["lat"], "orig_lon": p["lon"],
                      "village_code": villages[i], "fence": verdicts[i],
                      "distance_m": distances[i]})
         p.update(status="duplicate", fence=verdicts[i], village_code=villages[i],
                  distance_m=distances[i])
-    inserted = set(db.session.scalars(_insert_ignoring_duplicates().returning(Ping.client_id),
-                                      rows))
+    inserted = insert_new(rows)
     db.session.commit()
     for p in pings:
         if p["client_id"] in inserted:
             p["status"] = "accepted"
 
 
-def _insert_ignoring_duplicates():
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(Ping).on_conflict_do_nothing(index_elements=["cadre_id", "client_id"])
+def _sql_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(SQL_TIMESTAMP)
 
 
 def _villages_on(cadre_id: int, moments: list[datetime]) -> list[str | None]:

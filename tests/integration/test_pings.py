@@ -1,4 +1,4 @@
-"""Native ping ingest: per-item validation, idempotency, fence verdicts, reads and the access log."""
+"""Native ping ingest: validation, idempotency, fence verdicts, reads and the access log."""
 import math
 import threading
 import uuid
@@ -12,8 +12,7 @@ from fieldapp.domain.coords import wgs84_to_bd09, wgs84_to_gcj02
 from fieldapp.extensions import db
 from fieldapp.models import AccessLog, Ping, Region
 
-from .helpers import OTHER_VILLAGE, TOWNSHIP, VILLAGE, admin_headers, cadre_login, login, \
-    make_user
+from .helpers import OTHER_VILLAGE, TOWNSHIP, VILLAGE, admin_headers, cadre_login, login, make_user
 
 
 def village_points():
@@ -90,8 +89,8 @@ def test_each_bad_item_is_rejected_alone_with_a_reason(client):
 def test_nan_and_infinity_are_rejected(client):
     _, headers = cadre_login(client)
     now = datetime.now(UTC).isoformat()
-    raw = ('{"pings": [{"id": "a", "recorded_at": "%s", "lat": NaN, "lon": 115.1},'
-           ' {"id": "b", "recorded_at": "%s", "lat": 35.9, "lon": Infinity}]}') % (now, now)
+    raw = (f'{{"pings": [{{"id": "a", "recorded_at": "{now}", "lat": NaN, "lon": 115.1}},'
+           f' {{"id": "b", "recorded_at": "{now}", "lat": 35.9, "lon": Infinity}}]}}')
     body = client.post("/api/v1/pings", data=raw, content_type="application/json",
                        headers=headers).get_json()
     assert body["rejected"] == 2 and stored() == 0

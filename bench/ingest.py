@@ -1,0 +1,247 @@
+"""Ingest benchmark: fieldapp under gunicorn vs a raw bulk load and a bare Flask app.
+
+    .venv/bin/python bench/ingest.py [--backends spatialite,postgis] [--batches 40]
+
+For each database: pings/s for batches of 500 over HTTP against the raw bulk load of the same
+rows into the same indexed table (COPY on PostGIS, one-transaction executemany on SpatiaLite),
+then single pings from 16 concurrent clients against the bare app under the same gunicorn
+settings. Prints every figure and ratio. PostGIS needs FIELDAPP_TEST_POSTGRES_URL (an admin
+URL, as scripts/test.sh sets it) or postgresql+psycopg://postgres@127.0.0.1:5432/postgres.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VILLAGE = "410922100201"
+GUNICORN = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--threads", "4",
+            "--worker-class", "gthread", "--log-level", "warning"]
+
+
+def prepare_database(backend: str, workdir: Path) -> str:
+    if backend == "spatialite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    admin = os.environ.get("FIELDAPP_TEST_POSTGRES_URL",
+                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    name = f"fieldapp_bench_{uuid.uuid4().hex[:8]}"
+    with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin).set(database=name)
+    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text("CREATE EXTENSION postgis"))
+    return url.render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        return
+    admin = make_url(url).set(database="postgres")
+    with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+
+def setup_people(url: str, devices: int) -> tuple[list[str], tuple[float, float]]:
+    """Migrate, load the demo boundaries, make one cadre per device; return tokens and a point."""
+    from flask_migrate import upgrade
+    from geoalchemy2.shape import to_shape
+
+    from fieldapp import create_app
+    from fieldapp.extensions import db
+    from fieldapp.models import Region
+    from fieldapp.services import people
+    from fieldapp.services.demo import FILES
+    from fieldapp.services.geodata import import_features, load_features
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        upgrade()
+        for level, path, code_field in FILES:
+            import_features(load_features(path), level, code_field=code_field)
+        tokens = []
+        for i in range(devices):
+            cadre = people.create_cadre(f"bench{i}", "team_member")
+            people.create_assignment(cadre.id, VILLAGE, datetime(2026, 1, 1).date())
+            tokens.append(people.create_device(cadre.id)[1])
+        point = to_shape(db.session.get(Region, VILLAGE).boundary).representative_point()
+        db.engine.dispose()
+    return tokens, (point.y, point.x)
+
+
+def make_pings(n: int, point: tuple[float, float], rng) -> list[dict]:
+    start = datetime.now(UTC) - timedelta(days=1)
+    lat = point[0] + rng.normal(0, 0.002, n)
+    lon = point[1] + rng.normal(0, 0.002, n)
+    return [{"id": str(uuid.uuid4()), "recorded_at": (start + timedelta(seconds=i)).isoformat(),
+             "lat": float(lat[i]), "lon": float(lon[i]), "accuracy": 15.0, "battery": 80.0}
+            for i in range(n)]
+
+
+class Server:
+    def __init__(self, target: str, port: int, env: dict):
+        self.port = port
+        self.proc = subprocess.Popen([*GUNICORN, "--bind", f"127.0.0.1:{port}", target],
+                                     cwd=ROOT, env={**os.environ, **env})
+        for _ in range(100):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn {target} did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+def post(conn, body: bytes, token: str) -> float:
+    started = time.perf_counter()
+    conn.request("POST", "/api/v1/pings", body=body, headers={
+        "Content-Type": "application/json", "Authorization": f"Device {token}"})
+    response = conn.getresponse()
+    payload = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"HTTP {response.status}: {payload[:200]!r}")
+    return time.perf_counter() - started
+
+
+def batched_http(port: int, bodies: list[bytes], token: str) -> float:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    started = time.perf_counter()
+    for body in bodies:
+        post(conn, body, token)
+    return time.perf_counter() - started
+
+
+def single_pings(port: int, tokens: list[str], bodies: list[list[bytes]]) -> dict:
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client(token, mine):
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        local = [post(conn, body, token) for body in mine]
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=client, args=(t, b)) for t, b in zip(tokens, bodies,
+                                                                              strict=True)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"rps": len(latencies) / elapsed,
+            "p50_ms": 1000 * latencies[len(latencies) // 2],
+            "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)]}
+
+
+def raw_load(url: str, pings: list[dict], cadre_id: int) -> float:
+    """The ceiling: the same rows into the same indexed table, in one bulk operation."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = [(cadre_id, f"raw-{p['id']}", p["recorded_at"], now, p["lat"], p["lon"],
+             f"SRID=4326;POINT({p['lon']} {p['lat']})", p["lat"], p["lon"], "wgs84",
+             p["accuracy"], VILLAGE, "inside", 0.0) for p in pings]
+    columns = ("cadre_id, client_id, recorded_at, received_at, lat, lon, geom, orig_lat, "
+               "orig_lon, crs, accuracy, village_code, fence, distance_m")
+    if url.startswith("sqlite"):
+        import pysqlite3.dbapi2 as sqlite
+
+        conn = sqlite.connect(make_url(url).database)
+        conn.enable_load_extension(True)
+        conn.load_extension("mod_spatialite")
+        started = time.perf_counter()
+        conn.execute("BEGIN")
+        conn.executemany(f"INSERT INTO pings ({columns}) VALUES (?,?,?,?,?,?,"
+                         "GeomFromEWKT(?),?,?,?,?,?,?,?)", rows)
+        conn.execute("COMMIT")
+        elapsed = time.perf_counter() - started
+        conn.close()
+        return elapsed
+    import psycopg
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn:
+        started = time.perf_counter()
+        with conn.cursor() as cur, cur.copy(f"COPY pings ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        return time.perf_counter() - started
+
+
+def run_backend(backend: str, args, rng) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = prepare_database(backend, Path(tmp))
+        try:
+            tokens, point = setup_people(url, 16)
+            env = {"FIELDAPP_DATABASE_URL": url, "FIELDAPP_SECRET_KEY": "bench",
+                   "FIELDAPP_MAX_BACKFILL_DAYS": "14"}
+            batches = [make_pings(500, point, rng) for _ in range(args.batches)]
+            bodies = [json.dumps({"pings": b}).encode() for b in batches]
+            server = Server("wsgi:app", args.port, env)
+            try:
+                batched_http(args.port, bodies[:2], tokens[0])  # warm-up: caches, imports
+                http_s = batched_http(args.port, bodies[2:], tokens[0])
+                singles = [[json.dumps(p).encode() for p in make_pings(args.singles, point, rng)]
+                           for _ in tokens]
+                app_single = single_pings(args.port, tokens, singles)
+            finally:
+                server.stop()
+            n = 500 * (args.batches - 2)
+            raw_s = raw_load(url, [p for b in batches[2:] for p in b], 1)
+            bare = Server("bench.bare_app:app", args.port + 1, {})
+            try:
+                singles = [[json.dumps(p).encode() for p in make_pings(args.singles, point, rng)]
+                           for _ in tokens]
+                bare_single = single_pings(args.port + 1, tokens, singles)
+            finally:
+                bare.stop()
+        finally:
+            drop_database(url)
+    ceiling = "COPY" if backend == "postgis" else "executemany, one transaction"
+    print(f"\n== {backend} ==")
+    print(f"batched HTTP (500/request): {n / http_s:9.0f} pings/s")
+    print(f"raw bulk load ({ceiling}): {n / raw_s:9.0f} rows/s")
+    print(f"  ratio batched/raw: {(raw_s / http_s):.2f}")
+    print(f"single pings, 16 clients: {app_single['rps']:7.0f} req/s  "
+          f"p50 {app_single['p50_ms']:.1f} ms  p99 {app_single['p99_ms']:.1f} ms")
+    print(f"bare Flask, same load:    {bare_single['rps']:7.0f} req/s  "
+          f"p50 {bare_single['p50_ms']:.1f} ms  p99 {bare_single['p99_ms']:.1f} ms")
+    print(f"  ratio single/bare: {app_single['rps'] / bare_single['rps']:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="spatialite,postgis")
+    parser.add_argument("--batches", type=int, default=42)
+    parser.add_argument("--singles", type=int, default=60, help="requests per client")
+    parser.add_argument("--port", type=int, default=8911)
+    args = parser.parse_args()
+    rng = np.random.default_rng(7)
+    print(f"gunicorn: {' '.join(GUNICORN[1:])}; {os.cpu_count()} cores")
+    for backend in args.backends.split(","):
+        run_backend(backend, args, rng)
+
+
+if __name__ == "__main__":
+    main()
