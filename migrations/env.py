@@ -19,7 +19,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 from filters import include_object  # noqa: E402
 
 
-
 def _options(connection):
     return {
         "connection": connection,
