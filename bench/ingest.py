@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/ingest.py [--backends spatialite,postgis] [--batches 40]
 
-For each database: pings/s for batches of 500 over HTTP against the raw bulk load of the same
-rows into the same indexed table (COPY on PostGIS, one-transaction executemany on SpatiaLite),
+For each database: pings/s for batches of 500 over HTTP (two clients) against the raw bulk
+load of the same rows into the same indexed table (COPY on PostGIS, one-transaction executemany on SpatiaLite),
 then single pings from 16 concurrent clients against the bare app under the same gunicorn
 settings. Prints every figure and ratio. PostGIS needs FIELDAPP_TEST_POSTGRES_URL (an admin
 URL, as scripts/test.sh sets it) or postgresql+psycopg://postgres@127.0.0.1:5432/postgres.
@@ -123,11 +123,22 @@ def post(conn, body: bytes, token: str) -> float:
     return time.perf_counter() - started
 
 
-def batched_http(port: int, bodies: list[bytes], token: str) -> float:
-    conn = http.client.HTTPConnection("127.0.0.1", port)
+def batched_http(port: int, bodies: list[bytes], tokens: list[str]) -> float:
+    """Send `bodies` from one client per token (each its own cadre), concurrently."""
+
+    def client(token, mine):
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        for body in mine:
+            post(conn, body, token)
+
+    shares = [bodies[i::len(tokens)] for i in range(len(tokens))]
+    threads = [threading.Thread(target=client, args=pair) for pair in zip(tokens, shares,
+                                                                          strict=True)]
     started = time.perf_counter()
-    for body in bodies:
-        post(conn, body, token)
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     return time.perf_counter() - started
 
 
@@ -200,8 +211,8 @@ def run_backend(backend: str, args, rng) -> None:
             bodies = [json.dumps({"pings": b}).encode() for b in batches]
             server = Server("wsgi:app", args.port, env)
             try:
-                batched_http(args.port, bodies[:2], tokens[0])  # warm-up: caches, imports
-                http_s = batched_http(args.port, bodies[2:], tokens[0])
+                batched_http(args.port, bodies[:2], tokens[:2])  # warm-up: caches, imports
+                http_s = batched_http(args.port, bodies[2:], tokens[:args.batch_clients])
                 singles = [[json.dumps(p).encode() for p in make_pings(args.singles, point, rng)]
                            for _ in tokens]
                 app_single = single_pings(args.port, tokens, singles)
@@ -220,7 +231,7 @@ def run_backend(backend: str, args, rng) -> None:
             drop_database(url)
     ceiling = "COPY" if backend == "postgis" else "executemany, one transaction"
     print(f"\n== {backend} ==")
-    print(f"batched HTTP (500/request): {n / http_s:9.0f} pings/s")
+    print(f"batched HTTP (500/request, {args.batch_clients} clients): {n / http_s:9.0f} pings/s")
     print(f"raw bulk load ({ceiling}): {n / raw_s:9.0f} rows/s")
     print(f"  ratio batched/raw: {(raw_s / http_s):.2f}")
     print(f"single pings, 16 clients: {app_single['rps']:7.0f} req/s  "
@@ -234,6 +245,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="spatialite,postgis")
     parser.add_argument("--batches", type=int, default=42)
+    parser.add_argument("--batch-clients", type=int, default=2,
+                        help="concurrent clients sending batches (one per worker)")
     parser.add_argument("--singles", type=int, default=60, help="requests per client")
     parser.add_argument("--port", type=int, default=8911)
     args = parser.parse_args()
