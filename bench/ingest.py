@@ -1,12 +1,13 @@
 """Ingest benchmark: fieldapp under gunicorn vs a raw bulk load and a bare Flask app.
 
-    .venv/bin/python bench/ingest.py [--backends spatialite,postgis] [--batches 40]
+    .venv/bin/python bench/ingest.py [--backends spatialite,postgis] [--batches 42]
 
-For each database: pings/s for batches of 500 over HTTP (two clients) against the raw bulk
-load of the same rows into the same indexed table (COPY on PostGIS, one-transaction executemany on SpatiaLite),
-then single pings from 16 concurrent clients against the bare app under the same gunicorn
-settings. Prints every figure and ratio. PostGIS needs FIELDAPP_TEST_POSTGRES_URL (an admin
-URL, as scripts/test.sh sets it) or postgresql+psycopg://postgres@127.0.0.1:5432/postgres.
+For each database: pings/s for batches of 500 over HTTP (two clients) against the raw
+bulk load of the same rows into the same indexed table (COPY on PostGIS, one-transaction
+executemany on SpatiaLite), then single pings from 16 concurrent clients against the bare
+app under the same gunicorn settings. Prints every figure and ratio. PostGIS needs
+FIELDAPP_TEST_POSTGRES_URL (an admin URL, as scripts/test.sh sets it), else
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres.
 """
 from __future__ import annotations
 
@@ -123,6 +124,18 @@ def post(conn, body: bytes, token: str) -> float:
     return time.perf_counter() - started
 
 
+def run_clients(client, tokens: list[str], shares: list[list[bytes]]) -> float:
+    """Run client(token, bodies) in one thread per token; return the wall time of all."""
+    threads = [threading.Thread(target=client, args=pair)
+               for pair in zip(tokens, shares, strict=True)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
 def batched_http(port: int, bodies: list[bytes], tokens: list[str]) -> float:
     """Send `bodies` from one client per token (each its own cadre), concurrently."""
 
@@ -131,15 +144,7 @@ def batched_http(port: int, bodies: list[bytes], tokens: list[str]) -> float:
         for body in mine:
             post(conn, body, token)
 
-    shares = [bodies[i::len(tokens)] for i in range(len(tokens))]
-    threads = [threading.Thread(target=client, args=pair) for pair in zip(tokens, shares,
-                                                                          strict=True)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started
+    return run_clients(client, tokens, [bodies[i::len(tokens)] for i in range(len(tokens))])
 
 
 def single_pings(port: int, tokens: list[str], bodies: list[list[bytes]]) -> dict:
@@ -152,14 +157,7 @@ def single_pings(port: int, tokens: list[str], bodies: list[list[bytes]]) -> dic
         with lock:
             latencies.extend(local)
 
-    threads = [threading.Thread(target=client, args=(t, b)) for t, b in zip(tokens, bodies,
-                                                                              strict=True)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_clients(client, tokens, bodies)
     latencies.sort()
     return {"rps": len(latencies) / elapsed,
             "p50_ms": 1000 * latencies[len(latencies) // 2],

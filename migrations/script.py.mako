@@ -6,7 +6,6 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
-import geoalchemy2
 import fieldapp.models.types
 ${imports if imports else ""}
 
