@@ -1,7 +1,10 @@
 """Presence policies: how many days and nights in the post a period requires."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import calendar
+import math
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 
 @dataclass(frozen=True)
@@ -10,6 +13,9 @@ class Policy:
     period: str  # "week" (ISO, Monday first) or "month"
     min_days: int
     min_nights: int
+
+    def with_numbers(self, min_days: int, min_nights: int) -> Policy:
+        return replace(self, min_days=min_days, min_nights=min_nights)
 
 
 POLICIES: dict[str, Policy] = {p.name: p for p in (
@@ -35,3 +41,32 @@ POST_LEVEL_BY_ROLE = {
     "county_leader": "township",
     "dispatched_talent": "village",
 }
+
+
+def period_of(policy: Policy, day: date) -> tuple[date, date]:
+    """The policy period (first day, last day) that contains `day`."""
+    if policy.period == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    last = calendar.monthrange(day.year, day.month)[1]
+    return day.replace(day=1), day.replace(day=last)
+
+
+def periods_overlapping(policy: Policy, first: date, last: date) -> list[tuple[date, date]]:
+    """Every policy period that shares at least one day with [first, last]."""
+    periods = []
+    day = first
+    while day <= last:
+        period = period_of(policy, day)
+        periods.append(period)
+        day = period[1] + timedelta(days=1)
+    return periods
+
+
+def required(minimum: int, period_days: int, active_days: int, excused_days: int) -> int:
+    """DESIGN §4: max(0, ceil(min × active_days / period_days) − excused_days).
+
+    Rounded to 9 places before the ceiling so 4 × 7 / 7 is 4, not 4.000000001 → 5.
+    """
+    share = round(minimum * active_days / period_days, 9)
+    return max(0, math.ceil(share) - excused_days)

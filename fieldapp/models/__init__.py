@@ -1,6 +1,10 @@
 """SQLAlchemy + GeoAlchemy2 tables. No business logic, no commits."""
+from .flags import Appeal, AuditHead, Flag, FlagEvent
 from .people import Assignment, Cadre, Device, User, UserRegion
 from .ping import AccessLog, Ping
+from .presence import EvaluationRun, Leave, PresenceDay, PresencePeriod
 from .region import Region
 
-__all__ = ["AccessLog", "Assignment", "Cadre", "Device", "Ping", "Region", "User", "UserRegion"]
+__all__ = ["AccessLog", "Appeal", "Assignment", "AuditHead", "Cadre", "Device", "EvaluationRun",
+           "Flag", "FlagEvent", "Leave", "Ping", "PresenceDay", "PresencePeriod", "Region", "User",
+           "UserRegion"]

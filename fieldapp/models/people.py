@@ -7,21 +7,16 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, one_of, utcnow
 
 CADRE_ROLES = ("first_secretary", "team_member", "township_leader", "county_leader",
                "dispatched_talent")
 USER_ROLES = ("cadre", "inspector", "discipline", "admin")
 
 
-def _in(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
-    listed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({listed})", name=name)
-
-
 class Cadre(db.Model):
     __tablename__ = "cadres"
-    __table_args__ = (_in("role", CADRE_ROLES, "ck_cadres_role"),)
+    __table_args__ = (one_of("role", CADRE_ROLES, "ck_cadres_role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
@@ -54,7 +49,7 @@ class Assignment(db.Model):
 
 class User(db.Model):
     __tablename__ = "users"
-    __table_args__ = (_in("role", USER_ROLES, "ck_users_role"),)
+    __table_args__ = (one_of("role", USER_ROLES, "ck_users_role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,7 +1,7 @@
 """Column types shared by the models."""
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer
 from sqlalchemy.types import TypeDecorator
 
 # A 64-bit key on PostgreSQL that is still SQLite's auto-increment rowid.
@@ -27,3 +27,9 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    """CHECK that `column` holds one of `values`."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name)
