@@ -32,6 +32,8 @@ geodata_cli = AppGroup("geodata", help="Administrative boundaries.")
 demo_cli = AppGroup("demo", help="The demo county.")
 users_cli = AppGroup("users", help="Login users.")
 people_cli = AppGroup("people", help="Cadres and assignments.")
+presence_cli = AppGroup("presence", help="Day-by-day presence and findings.")
+audit_cli = AppGroup("audit", help="The hash-chained log of finding changes.")
 
 
 @geodata_cli.command("import")
@@ -121,6 +123,45 @@ def check_db():
     click.echo(check_spatial_backend(db.engine))
 
 
+@presence_cli.command("evaluate")
+@click.option("--week", help="ISO week, e.g. 2026-W47")
+@click.option("--month", help="month, e.g. 2026-11")
+@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), help="first date")
+@click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), help="last date")
+@click.option("--region", default=None, help="county, township or village code [the county]")
+@_friendly
+def presence_evaluate(week, month, first, last, region):
+    """Write day records and period summaries, and raise or update findings."""
+    from tqdm import tqdm
+
+    from .services.evaluation import evaluate, parse_range
+
+    first, last = parse_range(week, month, first and first.date(), last and last.date())
+    run = evaluate(first, last, region, progress=lambda parts: tqdm(
+        parts, desc="townships", unit="township", disable=None))
+    report = run.report
+    click.echo(f"evaluated {first}..{last} in {run.region_code}: "
+               f"{report.get('assignments', 0)} assignments, {report.get('days', 0)} days, "
+               f"{report.get('pings', 0)} pings; findings {report.get('raised', 0)} raised, "
+               f"{report.get('updated', 0)} updated, {report.get('withdrawn', 0)} withdrawn, "
+               f"{report.get('reraised', 0)} re-raised (days up to {report['last_finished_day']})")
+
+
+@audit_cli.command("verify")
+@_friendly
+def audit_verify():
+    """Check every link of the finding log; exit 1 at the first broken one."""
+    from .services.audit import verify
+
+    result = verify()
+    if not result.ok:
+        click.echo(f"fieldapp: audit chain broken at event {result.broken_at} after "
+                   f"{result.checked} good events: {result.reason}", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain intact: {result.checked} events")
+
+
 def register_commands(app: Flask) -> None:
-    for command in (geodata_cli, demo_cli, users_cli, people_cli, check_db):
+    for command in (geodata_cli, demo_cli, users_cli, people_cli, presence_cli, audit_cli,
+                    check_db):
         app.cli.add_command(command)

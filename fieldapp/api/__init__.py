@@ -5,8 +5,8 @@ from ..extensions import rest_api
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, health, people, phone_clients, pings, regions
+    from . import auth, flags, health, leaves, people, phone_clients, pings, presence, regions
 
     app.register_blueprint(health.blp)
-    for module in (auth, regions, people, pings, phone_clients):
+    for module in (auth, regions, people, pings, phone_clients, leaves, presence, flags):
         rest_api.register_blueprint(module.blp)

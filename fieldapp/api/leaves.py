@@ -1,0 +1,55 @@
+"""Leave and official business: cadres ask and cancel, inspectors and admins decide."""
+from flask import g
+from flask_smorest import Blueprint
+
+from ..services import leaves
+from . import presence_schemas as s
+from .pagination import PageArgs, page_of, paged
+from .schemas import page_schema
+from .security import login_required
+
+blp = Blueprint("leaves", __name__, url_prefix="/api/v1", description="Leave (请销假)")
+
+
+@blp.route("/leaves", methods=["POST"])
+@login_required("cadre")
+@blp.arguments(s.LeaveIn)
+@blp.response(201, s.LeaveOut)
+def request_leave(body):
+    """Ask for leave; a start in the past is retroactive (补假) and needs approval too."""
+    return leaves.request_leave(g.user.cadre_id, **body)
+
+
+@blp.route("/leaves", methods=["GET"])
+@login_required()
+@blp.arguments(s.LeaveFilter, location="query")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(s.LeaveOut))
+def list_leaves(filters, page):
+    """Visible leave, latest first."""
+    filters = {("from" if k == "from_" else k): v for k, v in filters.items()}
+    return paged(*page_of(leaves.leaves_query(g.scope, filters), page))
+
+
+@blp.route("/leaves/<int:leave_id>", methods=["GET"])
+@login_required()
+@blp.response(200, s.LeaveOut)
+def get_leave(leave_id):
+    return leaves.visible_leave(g.scope, leave_id)
+
+
+@blp.route("/leaves/<int:leave_id>/decision", methods=["POST"])
+@login_required("inspector", "admin")
+@blp.arguments(s.LeaveDecision)
+@blp.response(200, s.LeaveOut)
+def decide_leave(body, leave_id):
+    """Approve or reject a pending leave of a cadre posted in your regions."""
+    return leaves.decide(g.scope, leave_id, body["decision"], body.get("note"))
+
+
+@blp.route("/leaves/<int:leave_id>/cancel", methods=["POST"])
+@login_required("cadre")
+@blp.response(200, s.LeaveOut)
+def cancel_leave(leave_id):
+    """Withdraw your own leave before it starts."""
+    return leaves.cancel(g.user, leave_id)

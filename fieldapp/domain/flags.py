@@ -1,0 +1,43 @@
+"""Finding kinds, their severity, and the review workflow (DESIGN §4) as a transition table."""
+from __future__ import annotations
+
+SEVERITY = {
+    "not_resident": 3, "absent": 3, "mock_location": 3,
+    "implausible_speed": 2, "static_location": 2, "photo_reused": 2,
+    "photo_location_mismatch": 2, "challenge_missed": 2,
+    "photo_time_mismatch": 1, "no_data": 1, "late_upload": 1,
+}
+KINDS = tuple(SEVERITY)
+
+# Raised and kept current by presence evaluation (the others come from media uploads).
+EVALUATED_KINDS = ("not_resident", "absent", "no_data", "mock_location", "implausible_speed",
+                   "static_location", "late_upload")
+
+# Open to the machine: evaluation may update, withdraw or re-raise these.
+MACHINE_OWNED = ("open", "in_review", "withdrawn")
+CLOSED = ("confirmed", "dismissed", "appeal_upheld", "appeal_rejected")
+
+# Reviewer actions: action → (statuses it may start from, status it leads to).
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "assign": (("open", "in_review"), "in_review"),
+    "confirm": (("in_review",), "confirmed"),
+    "dismiss": (("in_review",), "dismissed"),
+    "escalate": (("confirmed", "appeal_rejected"), "escalated"),
+    "reopen": (CLOSED, "open"),
+    "uphold_appeal": (("appealed",), "appeal_upheld"),
+    "reject_appeal": (("appealed",), "appeal_rejected"),
+}
+APPEALABLE = ("confirmed", "escalated")
+
+
+class IllegalTransition(ValueError):
+    pass
+
+
+def next_status(action: str, current: str) -> str:
+    """The status `action` leads to from `current`; IllegalTransition if it may not."""
+    allowed_from, to = TRANSITIONS[action]
+    if current not in allowed_from:
+        raise IllegalTransition(f"cannot {action} a finding that is {current} "
+                                f"(only from {', '.join(allowed_from)})")
+    return to
