@@ -30,7 +30,8 @@ def get_flag(flag_id):
     """A finding with its evidence, a map of it, its history and appeals."""
     flag = flags.visible_flag(g.scope, flag_id)
     log_access(g.user, flag.cadre_id, "flag", {"flag_id": flag.id})
-    return {**s.FlagOut().dump(flag), "evidence": flag.evidence,
+    return {**{name: getattr(flag, name) for name in s.FlagOut().fields},
+            "evidence": flag.evidence,
             "map": flags.evidence_map(flag), "events": flags.events_of(flag),
             "appeals": flags.appeals_of(flag)}
 
