@@ -25,36 +25,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import drop_database, prepare_database  # noqa: E402
+
 VILLAGE = "410922100201"
 GUNICORN = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--threads", "4",
             "--worker-class", "gthread", "--log-level", "warning"]
-
-
-def prepare_database(backend: str, workdir: Path) -> str:
-    if backend == "spatialite":
-        return f"sqlite:///{workdir / 'bench.db'}"
-    admin = os.environ.get("FIELDAPP_TEST_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    name = f"fieldapp_bench_{uuid.uuid4().hex[:8]}"
-    with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin).set(database=name)
-    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(text("CREATE EXTENSION postgis"))
-    return url.render_as_string(hide_password=False)
-
-
-def drop_database(url: str) -> None:
-    if url.startswith("sqlite"):
-        return
-    admin = make_url(url).set(database="postgres")
-    with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
 
 
 def setup_people(url: str, devices: int) -> tuple[list[str], tuple[float, float]]:

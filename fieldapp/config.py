@@ -56,6 +56,8 @@ SETTINGS: list[Setting] = [
             "Speed between consecutive fixes beyond which implausible_speed is raised, m/s"),
     Setting("STATIC_MIN_DAYS", 2, int,
             "Days the exact same coordinates must recur on to raise static_location"),
+    Setting("STATIC_MIN_SHARE", 0.2, float,
+            "Share of a period's fixes one exact spot must hold to raise static_location"),
     Setting("LATE_UPLOAD_HOURS", 24.0, float,
             "Delay between a fix and its upload beyond which late_upload is raised"),
     Setting("APPEAL_DAYS", 15, int, "Days after confirmation a cadre may appeal a finding"),

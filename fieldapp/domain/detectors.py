@@ -43,14 +43,30 @@ def implausible_speed(cadre: np.ndarray, epoch_s: np.ndarray, lat: np.ndarray,
 
 
 def static_location(cadre: np.ndarray, day: np.ndarray, lat: np.ndarray, lon: np.ndarray,
-                    min_days: int) -> np.ndarray:
-    """Pings whose exact coordinates (to 1e-6°) recur for the same cadre on `min_days` or
-    more different days: real GPS jitters, a replayed or typed-in fix does not."""
-    if len(cadre) == 0:
+                    min_days: int, min_share: float) -> np.ndarray:
+    """Pings on a spot whose exact coordinates (to 1e-6°) recur for the same cadre on
+    `min_days` or more days and carry at least `min_share` of that cadre's fixes.
+
+    Real GPS jitters: a few exact repeats happen by chance among thousands of fixes, but
+    one spot holding a fifth of a week's fixes is a typed-in or replayed location.
+    """
+    n = len(cadre)
+    if n == 0:
         return np.zeros(0, dtype=bool)
-    key = np.stack([cadre, np.round(lat * 1e6), np.round(lon * 1e6)], axis=1).astype(np.int64)
-    _, spot = np.unique(key, axis=0, return_inverse=True)
-    spot = spot.ravel()
-    spot_days = np.unique(np.stack([spot, day], axis=1), axis=0)
-    days_per_spot = np.bincount(spot_days[:, 0], minlength=spot.max() + 1)
-    return days_per_spot[spot] >= min_days
+    # One int64 per spot: micro-degrees of latitude (< 2^28) above those of longitude.
+    spot = ((np.round(lat * 1e6).astype(np.int64) + 90_000_000) << 29) + \
+        (np.round(lon * 1e6).astype(np.int64) + 180_000_000)
+    order = np.lexsort((day, spot, cadre))
+    c, s, d = cadre[order], spot[order], day[order]
+    new_cadre = np.r_[True, c[1:] != c[:-1]]
+    new_spot = new_cadre | np.r_[True, s[1:] != s[:-1]]
+    new_day = new_spot | np.r_[True, d[1:] != d[:-1]]
+    spot_id, cadre_id = np.cumsum(new_spot) - 1, np.cumsum(new_cadre) - 1
+    days_per_spot = np.bincount(spot_id, weights=new_day)
+    fixes_per_spot = np.bincount(spot_id)
+    fixes_per_cadre = np.bincount(cadre_id)
+    static = (days_per_spot[spot_id] >= min_days) & (
+        fixes_per_spot[spot_id] >= min_share * fixes_per_cadre[cadre_id])
+    flagged = np.empty(n, dtype=bool)
+    flagged[order] = static
+    return flagged

@@ -27,6 +27,7 @@ class EvaluationSettings:
     no_data_min: int
     max_speed_mps: float
     static_min_days: int
+    static_min_share: float
     late_upload_s: float
 
 
@@ -40,4 +41,5 @@ def evaluation_settings() -> EvaluationSettings:
         windows=Windows.parse(config["CHECKIN_WINDOWS"], config["NIGHT_WINDOW"]),
         policies=policies, rules=fence_rules(), no_data_min=config["NO_DATA_MIN"],
         max_speed_mps=config["MAX_SPEED_MPS"], static_min_days=config["STATIC_MIN_DAYS"],
+        static_min_share=config["STATIC_MIN_SHARE"],
         late_upload_s=config["LATE_UPLOAD_HOURS"] * 3600.0)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.detectors import implausible_speed, static_location
@@ -25,11 +25,12 @@ from ..domain.presence import (
     window_table,
 )
 from ..extensions import db
-from ..models import Assignment, Ping, PresenceDay, PresencePeriod
+from ..models import Assignment, PresenceDay, PresencePeriod
 from . import localtime
 from .evaluation_settings import EvaluationSettings
 from .fences import fences_for
 from .leaves import excused_days
+from .ping_columns import read_ping_columns
 
 
 @dataclass
@@ -160,26 +161,12 @@ def _date_range(lo: date, hi: date) -> list[date]:
     return [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
 
 
-def _epoch(column):
-    if db.engine.dialect.name == "postgresql":
-        return cast(func.extract("epoch", column), Float)
-    return (func.julianday(column) - 2440587.5) * 86400.0
-
-
 def _load_pings(cadre_ids: list[int], days: list[date]) -> Pings:
     """The one read of the part's pings: from the first local midnight to the last night's end."""
     start, end = localtime.start_of(days[0]), localtime.end_of(days[-1]) + timedelta(hours=12)
-    rows = db.session.execute(select(
-        Ping.id, Ping.cadre_id, _epoch(Ping.recorded_at), _epoch(Ping.received_at), Ping.lat,
-        Ping.lon, Ping.orig_lat, Ping.orig_lon, Ping.accuracy, Ping.mock).where(
-        Ping.cadre_id.in_(cadre_ids), Ping.recorded_at >= start, Ping.recorded_at < end)
-        .order_by(Ping.cadre_id, Ping.recorded_at, Ping.id)).all()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 10
-    as_float = [np.array(c, dtype=float) for c in columns]
-    return Pings(id=np.array(columns[0], dtype=np.int64), cadre=np.array(columns[1], dtype=int),
-                 epoch=as_float[2], received=as_float[3], lat=as_float[4], lon=as_float[5],
-                 orig_lat=as_float[6], orig_lon=as_float[7], accuracy=as_float[8],
-                 mock=as_float[9] == 1)
+    columns = read_ping_columns(cadre_ids, start, end)
+    return Pings(**{name: values for name, values in columns.items() if name != "mock"},
+                 mock=columns["mock"] == 1)
 
 
 def _locate(part: Part, cadre_ids: list[int]) -> None:
@@ -276,7 +263,8 @@ def detector_masks(part: Part, settings: EvaluationSettings) -> dict[str, np.nda
         "implausible_speed": implausible_speed(p.cadre, p.epoch, p.lat, p.lon, p.accuracy,
                                                settings.max_speed_mps),
         "static_location": static_location(p.cadre, p.local_day, p.orig_lat, p.orig_lon,
-                                           settings.static_min_days),
+                                           settings.static_min_days,
+                                           settings.static_min_share),
         "late_upload": (p.received - p.epoch) > settings.late_upload_s,
     }
 

@@ -158,9 +158,8 @@ def test_spoofing_detectors(week):
     cadre = make_cadre()
     here = inside(VILLAGE)
     fixes = week_of(week, here, here)
-    send(cadre.id, fixes[:4], jitter=False)                   # static, day 1
-    send(cadre.id, [(at(week + timedelta(days=1), 9), here, 15.0)], jitter=False)  # same spot
-    send(cadre.id, fixes[4:], mock=True)
+    send(cadre.id, fixes[:12], jitter=False)                  # static, days 1–3
+    send(cadre.id, fixes[12:], mock=True)
     far = (here[0] + 1.0, here[1])                              # 111 km in 10 minutes
     send(cadre.id, [(at(week, 10), far, 10.0), (at(week, 10, 10), here, 10.0)])
     evaluate(week)

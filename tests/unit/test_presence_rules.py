@@ -158,8 +158,20 @@ def test_static_location_needs_repeats_on_several_days():
     day = np.array([0, 1, 1, 0, 0])
     lat = np.array([36.1234561, 36.1234561, 36.1234570, 36.2, 36.2])
     lon = np.array([115.1, 115.1, 115.1, 115.2, 115.2])
-    assert static_location(cadre, day, lat, lon, 2).tolist() == [True, True, False, False,
-                                                                 False]
+    assert static_location(cadre, day, lat, lon, 2, 0.2).tolist() == [True, True, False,
+                                                                      False, False]
+
+
+def test_chance_repeats_in_real_jitter_are_not_static():
+    rng = np.random.default_rng(1)
+    n = 2016  # a week of fixes every 5 minutes, jittering ~3 m
+    lat, lon = 36.0 + rng.normal(0, 3e-5, n), 115.0 + rng.normal(0, 3e-5, n)
+    day = np.arange(n) // 288
+    cadre = np.ones(n, dtype=int)
+    assert static_location(cadre, day, lat, lon, 2, 0.0).any()  # chance repeats exist
+    assert not static_location(cadre, day, lat, lon, 2, 0.2).any()
+    lat[::3], lon[::3] = 36.001, 115.001  # a third of them typed in
+    assert static_location(cadre, day, lat, lon, 2, 0.2).sum() == len(lat[::3])
 
 
 def test_haversine_one_degree_of_latitude():
