@@ -59,6 +59,7 @@ def setup(url: str, interval_min: int, rng) -> dict:
         shapes = {code: to_shape(b) for code, b in db.session.execute(
             select(Region.code, Region.boundary).where(
                 Region.code.in_({p.region_code for p in posts})))}
+        db.session.commit()  # SQLite: release the session's write lock for the bulk load
         pings = generate(posts, shapes, monday, interval_min, rng)
         load_rows(db, pings)
     return {"monday": monday, "pings": pings, "posts": posts}

@@ -42,6 +42,13 @@ SETTINGS: list[Setting] = [
     Setting("PAGE_SIZE_MAX", 500, int, "Largest per_page on lists"),
     Setting("MAX_PHOTO_MB", 20, int, "Largest photo upload, MB"),
     Setting("MAX_VIDEO_MB", 200, int, "Largest video upload, MB"),
+    Setting("MAX_IMAGE_PIXELS", 120_000_000, int,
+            "Largest photo (width × height) decoded; bigger is refused as a decompression bomb"),
+    Setting("PHOTO_TIME_MISMATCH_H", 2.0, float,
+            "Hours between EXIF capture time and claimed recorded_at that raise a finding"),
+    Setting("PHASH_MAX_DISTANCE", 3, int,
+            "Perceptual-hash bits that may differ for photo_reused (0–3; the index is exact "
+            "up to 3)"),
     Setting("CHECKIN_WINDOWS", "08:00-12:00,12:00-18:00", str,
             "Local check-in windows; a day is present with an inside ping in each"),
     Setting("NIGHT_WINDOW", "21:00-06:00", str,
@@ -87,11 +94,25 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict[str
         if raw not in (None, ""):
             values[s.key] = _cast(s, raw)
     values.update(overrides or {})
+    _check(values)
     if not values["DATABASE_URL"]:
         values["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / DEFAULT_SQLITE_NAME}"
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = _instance_secret(Path(instance_path))
     return values
+
+
+def _check(values: dict[str, Any]) -> None:
+    """Refuse settings that would make findings wrong rather than fail later."""
+    from .domain.presence import Windows
+
+    try:
+        Windows.parse(values["CHECKIN_WINDOWS"], values["NIGHT_WINDOW"])
+    except ValueError as exc:
+        raise SystemExit(f"fieldapp: FIELDAPP_CHECKIN_WINDOWS / NIGHT_WINDOW: {exc}") from exc
+    if not 0 <= values["PHASH_MAX_DISTANCE"] <= 3:
+        raise SystemExit("fieldapp: FIELDAPP_PHASH_MAX_DISTANCE must be 0–3 (the pHash index "
+                         "finds every match up to 3 differing bits)")
 
 
 def _instance_secret(instance: Path) -> str:

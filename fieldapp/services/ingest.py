@@ -8,20 +8,16 @@ database in one INSERT … ON CONFLICT DO NOTHING RETURNING, so a resent id
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import or_, select
 
 from ..domain.coords import to_wgs84_mixed
-from ..domain.fence import UNASSIGNED, classify
 from ..domain.pings import PingLimits, Rejected, parse_ping
 from ..extensions import db
-from ..models import Assignment
 from ..models.types import utcnow
-from .fences import fence_rules, fences_for
+from .fences import judge, posts_on
 from .ping_rows import SQL_TIMESTAMP, insert_new
 
 
@@ -83,8 +79,9 @@ def _store(cadre_id: int, device_id: int | None, pings: list[dict], now: datetim
     orig_lon = np.fromiter((p["lon"] for p in pings), float, len(pings))
     crs = np.array([p["crs"] for p in pings])
     lat, lon = to_wgs84_mixed(orig_lat, orig_lon, crs)
-    villages = _villages_on(cadre_id, [p["recorded_at"] for p in pings])
-    verdicts, distances = _fence_test(villages, lat, lon, pings)
+    villages = posts_on(cadre_id, [p["recorded_at"] for p in pings])
+    accuracy = np.array([np.nan if p["accuracy"] is None else p["accuracy"] for p in pings])
+    verdicts, distances = judge(villages, lat, lon, accuracy)
     lat, lon = lat.tolist(), lon.tolist()
     received = _sql_time(now)
     rows = []
@@ -105,39 +102,6 @@ def _store(cadre_id: int, device_id: int | None, pings: list[dict], now: datetim
 
 def _sql_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(SQL_TIMESTAMP)
-
-
-def _villages_on(cadre_id: int, moments: list[datetime]) -> list[str | None]:
-    """The village the cadre was posted to on each moment's local date (None if none)."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    days = [m.astimezone(zone).date() for m in moments]
-    posts = db.session.execute(select(Assignment.region_code, Assignment.starts_on,
-                                      Assignment.ends_on).where(
-        Assignment.cadre_id == cadre_id, Assignment.starts_on <= max(days),
-        or_(Assignment.ends_on.is_(None), Assignment.ends_on >= min(days)))).all()
-    return [_post_on(posts, day) for day in days]
-
-
-def _post_on(posts, day: date) -> str | None:
-    for code, starts_on, ends_on in posts:
-        if starts_on <= day and (ends_on is None or day <= ends_on):
-            return code
-    return None
-
-
-def _fence_test(villages, lat, lon, pings) -> tuple[list[str], list[float | None]]:
-    accuracy = np.array([np.nan if p["accuracy"] is None else p["accuracy"] for p in pings])
-    codes = np.array([v or "" for v in villages])
-    verdicts = np.full(len(pings), UNASSIGNED, dtype=object)
-    distances = np.full(len(pings), np.nan)
-    rules = fence_rules()
-    fences = fences_for({v for v in villages if v})
-    for code, fence in fences.items():
-        mask = codes == code
-        distances[mask] = fence.distances_m(lat[mask], lon[mask])
-        verdicts[mask] = classify(distances[mask], accuracy[mask], rules)
-    rounded = [None if np.isnan(d) else round(float(d), 1) for d in distances]
-    return verdicts.tolist(), rounded
 
 
 def _answer(item: dict) -> dict:

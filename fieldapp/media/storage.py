@@ -1,0 +1,64 @@
+"""Content-addressed file storage.
+
+Callers see only `Storage`: `put` a finished temporary file under a key, `open` it, ask
+whether a key `exists`. Keys are sha256 digests sharded as ab/cd/abcd…; the local backend
+writes atomically (temp file in the same folder, then rename). An S3-compatible backend
+implements the same three methods.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+# A sha256 digest, optionally with a suffix for derived files (e.g. "<sha>.thumb.jpg").
+KEY = re.compile(r"[0-9a-f]{64}(\.[a-z]+)*")
+
+
+def shard(key: str) -> str:
+    return f"{key[:2]}/{key[2:4]}/{key}"
+
+
+class Storage(Protocol):
+    def put(self, key: str, source: Path) -> None: ...
+
+    def open(self, key: str) -> BinaryIO: ...
+
+    def exists(self, key: str) -> bool: ...
+
+
+class LocalStorage:
+    """Files under `root`, one per key; the same key written twice is stored once."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        if not KEY.fullmatch(key):
+            raise ValueError(f"not a storage key: {key!r}")
+        return self.root / shard(key)
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).exists()
+
+    def put(self, key: str, source: Path) -> None:
+        target = self.path(key)
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self.path(key), "rb")
