@@ -7,7 +7,9 @@ per backend, and every other table is emptied after each test.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -90,7 +92,8 @@ def app(database_url, tmp_path_factory):
 
 @pytest.fixture()
 def ctx(app):
-    """An app context; afterwards every table but the demo county's regions is emptied."""
+    """An app context; afterwards every table but the demo county's regions is emptied,
+    and the upload folder too."""
     from fieldapp.extensions import db, limiter
 
     with app.app_context():
@@ -99,6 +102,8 @@ def ctx(app):
         db.session.remove()
         _empty_tables(db)
         limiter.reset()
+        for entry in Path(app.config["UPLOAD_DIR"]).iterdir():
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
 def _empty_tables(db) -> None:

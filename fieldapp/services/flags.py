@@ -11,7 +11,7 @@ from sqlalchemy import and_, select
 from ..domain.flags import APPEALABLE, TRANSITIONS, IllegalTransition, next_status
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..extensions import db
-from ..models import Appeal, Flag, FlagEvent, Ping, Region, User
+from ..models import Appeal, Flag, FlagEvent, MediaItem, Ping, Region, User
 from ..models.types import utcnow
 from . import audit
 from .ping_reads import ping_feature
@@ -125,6 +125,11 @@ def appeal(scope: Scope, flag_id: int, text: str, media_ids: list[str]) -> Flag:
         raise Conflict(f"the {window.days}-day appeal window has closed")
     if not (text or "").strip():
         raise Unprocessable("the appeal needs a text", {"text": ["required"]})
+    known = set(db.session.scalars(select(MediaItem.client_id).where(
+        MediaItem.cadre_id == user.cadre_id, MediaItem.client_id.in_(media_ids))))
+    if missing := [m for m in media_ids if m not in known]:
+        raise Unprocessable("media not uploaded by you: " + ", ".join(missing),
+                            {"media_ids": [f"unknown: {m}" for m in missing]})
     db.session.add(Appeal(flag_id=flag.id, text=text, media_ids=list(media_ids),
                           submitted_by=user.id))
     _move(flag, user, "appeal", "appealed", text)

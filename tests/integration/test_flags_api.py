@@ -6,9 +6,11 @@ from sqlalchemy import select, text
 
 from fieldapp.extensions import db
 from fieldapp.models import AccessLog, Flag, FlagEvent
+from tests import media_files
 
 from .helpers import OTHER_VILLAGE, TOWNSHIP, VILLAGE, cadre_login, login, make_cadre, make_user
 from .presence_helpers import east_of, inside, iso_week, last_full_week, send, week_of
+from .test_media import post as post_media
 
 
 @pytest.fixture()
@@ -77,8 +79,13 @@ def test_workflow_appeal_and_escalation(client, queue):
     assert move(client, queue["far"], flag_id, "assign").status_code == 404
     assert move(client, queue["insp"], flag_id, "assign").get_json()["status"] == "in_review"
     assert move(client, queue["insp"], flag_id, "confirm").get_json()["status"] == "confirmed"
+    unknown = client.post(f"/api/v1/flags/{flag_id}/appeal", headers=queue["cadre"],
+                          json={"text": "see photo", "media_ids": ["not-uploaded"]})
+    assert unknown.status_code == 422
+    photo = post_media(client, queue["cadre"], media_files.png(), id="night-photo")
     appeal = client.post(f"/api/v1/flags/{flag_id}/appeal", headers=queue["cadre"],
-                         json={"text": "I slept at the village committee; phone was off"})
+                         json={"text": "I slept at the village committee; phone was off",
+                               "media_ids": [photo.get_json()["client_id"]]})
     assert appeal.status_code == 200 and appeal.get_json()["status"] == "appealed"
     rejected = move(client, queue["insp"], flag_id, "reject_appeal", note="neighbours deny")
     assert rejected.get_json()["status"] == "appeal_rejected"
@@ -90,6 +97,7 @@ def test_workflow_appeal_and_escalation(client, queue):
     assert [e["action"] for e in detail["events"]] == [
         "raise", "assign", "confirm", "appeal", "reject_appeal", "escalate"]
     assert detail["appeals"][0]["outcome"] == "appeal_rejected"
+    assert detail["appeals"][0]["media_ids"] == ["night-photo"]
 
 
 def test_appeal_rules(client, queue):
