@@ -97,7 +97,7 @@ def evaluate(first: date, last: date, region: str | None = None, user: User | No
         part = load_part(prefix, first, last, finished, settings)
         if part is not None:
             tally_days(part, settings)
-            tally_periods(part, settings)
+            tally_periods(part)
             write_records(part)
             found, judged = candidates(part, settings)
             totals.update(sync(found, judged))

@@ -97,15 +97,11 @@ class Part:
     last_inside: np.ndarray = None
     tallies: list[dict] = field(default_factory=list)
 
-    @property
-    def empty(self) -> bool:
-        return not self.assignments
-
 
 def load_part(prefix: str, first: date, last: date, last_complete: date,
               settings: EvaluationSettings) -> Part | None:
     """Read and classify one region prefix; None when nobody is posted there then."""
-    assignments = _assignments(prefix, first, last, settings)
+    assignments = _assignments(prefix, first, last)
     if not assignments:
         return None
     policies = [settings.policies[a.policy] for a in assignments]
@@ -131,9 +127,10 @@ def load_part(prefix: str, first: date, last: date, last_complete: date,
     return part
 
 
-def _assignments(prefix: str, first: date, last: date, settings) -> list:
-    # Widen by a month so monthly periods that overlap [first, last] are whole.
-    lo, hi = first.replace(day=1), (last.replace(day=28) + timedelta(days=4))
+def _assignments(prefix: str, first: date, last: date) -> list:
+    # Widen to whole months and weeks so every period touching [first, last] is whole.
+    lo = first.replace(day=1) - timedelta(days=6)
+    hi = last.replace(day=28) + timedelta(days=10)
     return list(db.session.execute(select(
         Assignment.id, Assignment.cadre_id, Assignment.region_code, Assignment.starts_on,
         Assignment.ends_on, Assignment.policy).where(
@@ -231,7 +228,7 @@ def tally_days(part: Part, settings: EvaluationSettings) -> None:
                                                       part.night_lon[mask])
 
 
-def tally_periods(part: Part, settings: EvaluationSettings) -> None:
+def tally_periods(part: Part) -> None:
     """Required against actual days and nights per period (DESIGN §4)."""
     cells, n_periods = part.cells, len(part.periods)
 
