@@ -73,6 +73,12 @@ def png(image: Image.Image | None = None) -> bytes:
     return out.getvalue()
 
 
+def webp(image: Image.Image | None = None) -> bytes:
+    out = io.BytesIO()
+    (image or scene(6)).save(out, "WEBP", quality=80)
+    return out.getvalue()
+
+
 def heic(image: Image.Image | None = None) -> bytes:
     out = io.BytesIO()
     (image or scene(4)).save(out, "HEIF", quality=80)

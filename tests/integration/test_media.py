@@ -127,6 +127,8 @@ def test_heic_png_and_video(client, ctx):
     _, headers = cadre_login(client)
     heic = post(client, headers, files.heic(), name="IMG_0001.HEIC").get_json()
     assert (heic["kind"], heic["format"]) == ("photo", "heif")
+    webp = post(client, headers, files.webp(), name="x.jpg").get_json()
+    assert (webp["kind"], webp["format"]) == ("photo", "webp")
     png = post(client, headers, files.png(), name="screenshot.png").get_json()
     assert png["metadata"]["exif_missing"] is True and png["checks"]["exif_missing"]
     video = post(client, headers, files.mp4(), name="clip.mp4")
