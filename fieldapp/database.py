@@ -90,3 +90,10 @@ def check_spatial_backend(engine: Engine) -> str:
                                                 or "extension" in message.lower()):
             raise SpatialBackendError(SPATIALITE_HINT) from exc
         raise SpatialBackendError(f"cannot reach the database: {message}") from exc
+
+
+def insert_for(engine: Engine, model):
+    """The engine's dialect INSERT for `model`: the one with on_conflict_do_nothing/update."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert(model)

@@ -3,7 +3,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from ..services import flags
-from ..services.ping_reads import log_access
+from ..services.access_log import log_access
 from . import presence_schemas as s
 from .pagination import PageArgs, page_of, paged
 from .schemas import page_schema
@@ -19,7 +19,6 @@ blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Findings")
 @blp.response(200, page_schema(s.FlagOut))
 def list_flags(filters, page):
     """Visible findings, most severe first, then oldest first."""
-    filters = {("from" if k == "from_" else k): v for k, v in filters.items()}
     return paged(*page_of(flags.queue_query(g.scope, filters), page))
 
 

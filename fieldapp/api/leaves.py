@@ -27,7 +27,6 @@ def request_leave(body):
 @blp.response(200, page_schema(s.LeaveOut))
 def list_leaves(filters, page):
     """Visible leave, latest first."""
-    filters = {("from" if k == "from_" else k): v for k, v in filters.items()}
     return paged(*page_of(leaves.leaves_query(g.scope, filters), page))
 
 

@@ -7,7 +7,7 @@ from ..errors import BadInput, NotFound, Unprocessable
 from ..extensions import db
 from ..models import MediaItem
 from ..services import media
-from ..services.ping_reads import log_access
+from ..services.access_log import log_access
 from . import media_schemas as s
 from .pagination import PageArgs, page_of, paged
 from .schemas import page_schema
@@ -30,7 +30,6 @@ def upload_media(meta):
     upload = request.files.get("file")
     if upload is None:
         raise BadInput("a multipart field `file` is required", {"file": ["required"]})
-    media.within_backfill(meta["recorded_at"])
     item, created = media.upload(g.cadre_id, meta, upload.stream)
     return item, 201 if created else 200
 
@@ -47,8 +46,8 @@ def list_media(filters, page):
         raise Unprocessable("cadre_id is required", {"cadre_id": ["required"]})
     g.scope.require_cadre(cadre_id)
     query = select(MediaItem).where(MediaItem.cadre_id == cadre_id)
-    if "from_" in filters:
-        query = query.where(MediaItem.recorded_at >= filters["from_"])
+    if "from" in filters:
+        query = query.where(MediaItem.recorded_at >= filters["from"])
     if "to" in filters:
         query = query.where(MediaItem.recorded_at < filters["to"])
     rows, meta = page_of(query.order_by(MediaItem.recorded_at.desc(), MediaItem.id.desc()),

@@ -30,7 +30,7 @@ class MediaForm(Located):
 
 class MediaFilter(Schema):
     cadre_id = fields.Integer()
-    from_ = fields.AwareDateTime(data_key="from")
+    from_ = fields.AwareDateTime(data_key="from", attribute="from")
     to = fields.AwareDateTime()
 
 
@@ -83,7 +83,7 @@ class ReportIn(Located):
 class ReportFilter(Schema):
     cadre_id = fields.Integer()
     kind = fields.String(validate=validate.OneOf(REPORT_KINDS))
-    from_ = fields.AwareDateTime(data_key="from")
+    from_ = fields.AwareDateTime(data_key="from", attribute="from")
     to = fields.AwareDateTime()
 
 

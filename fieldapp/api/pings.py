@@ -1,11 +1,12 @@
 """POST /pings (native batch ingest) and GET /pings (scoped, paginated, JSON or GeoJSON)."""
 from flask import current_app, g, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from ..errors import BadInput, TooLarge, Unprocessable
 from ..services import ingest
-from ..services.ping_reads import log_access, ping_dict, ping_feature, pings_query
+from ..services.access_log import log_access
+from ..services.ping_reads import ping_dict, ping_feature, pings_query
 from .pagination import PageArgs, page_of
 from .security import cadre_or_device_required, login_required
 
@@ -38,17 +39,10 @@ class PingBatch(Schema):
 
 class PingFilter(PageArgs):
     cadre_id = fields.Integer()
-    from_ = fields.DateTime(data_key="from")
-    to = fields.DateTime()
+    from_ = fields.AwareDateTime(data_key="from", attribute="from")
+    to = fields.AwareDateTime()
     fence = fields.String(validate=validate.OneOf(["inside", "outside", "uncertain",
                                                    "unassigned"]))
-
-    @validates_schema
-    def _aware(self, data, **_):
-        for key in ("from_", "to"):
-            if key in data and data[key].tzinfo is None:
-                raise ValidationError("needs a UTC offset", "from" if key == "from_" else key)
-
 
 def _items_from_body() -> list:
     body = request.get_json(silent=True)
@@ -89,8 +83,7 @@ def list_pings(args):
     if cadre_id is None:
         raise Unprocessable("cadre_id is required", {"cadre_id": ["required"]})
     g.scope.require_cadre(cadre_id)
-    filters = {("from" if k == "from_" else k): v for k, v in args.items()
-               if k not in ("page", "per_page")}
+    filters = {k: v for k, v in args.items() if k not in ("page", "per_page")}
     rows, meta = page_of(pings_query(cadre_id, filters), args)
     log_access(g.user, cadre_id, "pings", {**filters, "page": meta["page"]})
     if request.accept_mimetypes.best_match(["application/json", GEOJSON]) == GEOJSON:

@@ -10,12 +10,12 @@ NOTE = validate.Length(max=2000)
 
 
 class DateRange(Schema):
-    from_ = fields.Date(data_key="from")
+    from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
 
     @validates_schema
     def _ordered(self, data, **_):
-        if "from_" in data and "to" in data and data["to"] < data["from_"]:
+        if "from" in data and "to" in data and data["to"] < data["from"]:
             raise ValidationError("is before from", "to")
 
 
@@ -56,7 +56,7 @@ class LeaveOut(Schema):
 class EvaluationIn(Schema):
     week = fields.String(metadata={"example": "2026-W47"})
     month = fields.String(metadata={"example": "2026-11"})
-    from_ = fields.Date(data_key="from")
+    from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
     region = fields.String(validate=CODE)
 
@@ -76,12 +76,45 @@ class PresenceFilter(DateRange):
     cadre_id = fields.Integer()
 
 
+class PresenceDayOut(Schema):
+    date = fields.Date(attribute="day")
+    region_code = fields.String()
+    day = fields.String(attribute="day_status")
+    night = fields.String(attribute="night_status")
+    counts = fields.Dict()
+    first_inside_at = fields.DateTime(allow_none=True)
+    last_inside_at = fields.DateTime(allow_none=True)
+    night_centroid = fields.Method("_centroid", metadata={
+        "description": "mean of the night's fixes and its distance from the post"})
+
+    def _centroid(self, day):
+        if day.night_lat is None:
+            return None
+        return {"lat": day.night_lat, "lon": day.night_lon, "distance_m": day.night_distance_m}
+
+
+class PresencePeriodOut(Schema):
+    start = fields.Date(attribute="period_start")
+    end = fields.Date(attribute="period_end")
+    policy = fields.String()
+    region_code = fields.String()
+    complete = fields.Boolean()
+    active_days = fields.Integer()
+    excused_days = fields.Integer()
+    required_days = fields.Integer()
+    required_nights = fields.Integer()
+    present_days = fields.Integer()
+    present_nights = fields.Integer()
+    no_data_days = fields.Integer()
+    no_data_nights = fields.Integer()
+
+
 class FlagFilter(Schema):
     status = fields.String(validate=validate.OneOf(FLAG_STATUSES))
     kind = fields.String(validate=validate.OneOf(KINDS))
     region = fields.String(validate=CODE)
     cadre_id = fields.Integer()
-    from_ = fields.AwareDateTime(data_key="from")
+    from_ = fields.AwareDateTime(data_key="from", attribute="from")
     to = fields.AwareDateTime()
 
 
@@ -99,6 +132,15 @@ class FlagOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     confirmed_at = fields.DateTime(allow_none=True)
+
+
+class PresenceOut(Schema):
+    cadre_id = fields.Integer()
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+    days = fields.List(fields.Nested(PresenceDayOut))
+    periods = fields.List(fields.Nested(PresencePeriodOut))
+    flags = fields.List(fields.Nested(FlagOut))
 
 
 class FlagEventOut(Schema):

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from ..errors import Unprocessable
 from ..services import reports
-from ..services.ping_reads import log_access
+from ..services.access_log import log_access
 from . import media_schemas as s
 from .pagination import PageArgs, page_of, paged
 from .schemas import page_schema
@@ -31,7 +31,6 @@ def create_report(body):
 @blp.response(200, page_schema(s.ReportOut))
 def list_reports(filters, page):
     """Visible work reports, newest first."""
-    filters = {("from" if k == "from_" else k): v for k, v in filters.items()}
     return paged(*page_of(reports.reports_query(g.scope, filters), page))
 
 

@@ -53,14 +53,19 @@ class VillageFence:
         return distance
 
 
-def classify(distance_m: np.ndarray, accuracy_m: np.ndarray, rules: FenceRules) -> np.ndarray:
-    """inside / outside / uncertain per DESIGN §4; NaN accuracy means 'assume the default'."""
+def fence_masks(distance_m: np.ndarray, accuracy_m: np.ndarray,
+                rules: FenceRules) -> tuple[np.ndarray, np.ndarray]:
+    """(inside, outside) per DESIGN §4; neither is uncertain. NaN accuracy means 'assume
+    the default'."""
     distance_m = np.asarray(distance_m, dtype=float)
     acc = np.asarray(accuracy_m, dtype=float)
     acc = np.where(np.isnan(acc), rules.assumed_accuracy_m, acc)
     inside = (distance_m <= rules.tolerance_m) & (acc <= rules.max_accuracy_m)
-    outside = (distance_m - acc) > rules.tolerance_m
-    result = np.full(distance_m.shape, UNCERTAIN, dtype=object)
-    result[outside] = OUTSIDE
-    result[inside] = INSIDE
-    return result
+    outside = ~inside & ((distance_m - acc) > rules.tolerance_m)
+    return inside, outside
+
+
+def classify(distance_m: np.ndarray, accuracy_m: np.ndarray, rules: FenceRules) -> np.ndarray:
+    """inside / outside / uncertain labels of `fence_masks`."""
+    inside, outside = fence_masks(distance_m, accuracy_m, rules)
+    return np.select([inside, outside], [INSIDE, OUTSIDE], UNCERTAIN).astype(object)

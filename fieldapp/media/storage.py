@@ -1,8 +1,9 @@
 """Content-addressed file storage.
 
-Callers see only `Storage`: `put` a finished temporary file under a key, `open` it, ask
-whether a key `exists`. Keys are sha256 digests sharded as ab/cd/abcd…; the local backend
-writes atomically (temp file in the same folder, then rename). An S3-compatible backend
+Callers see only `Storage`: `put` a finished temporary file under a key (the store takes
+it over), `open` it, ask whether a key `exists`. Keys are sha256 digests sharded as
+ab/cd/abcd…; the local backend renames the spooled file into place, so a reader never sees
+a half-written file and the bytes are written once. An S3-compatible backend
 implements the same three methods.
 """
 from __future__ import annotations
@@ -45,20 +46,26 @@ class LocalStorage:
         return self.path(key).exists()
 
     def put(self, key: str, source: Path) -> None:
+        """Move the finished file `source` into place by rename (atomic on one file
+        system; the upload spool lives under the store for that reason), else copy it to a
+        temporary name beside the target and rename that."""
         target = self.path(key)
         if target.exists():
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
-            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                shutil.copyfileobj(src, out, 1024 * 1024)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+            os.replace(source, target)
+        except OSError:  # another file system: copy, then rename
+            fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+            try:
+                with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                    shutil.copyfileobj(src, out, 1024 * 1024)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(temporary, target)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
 
     def open(self, key: str) -> BinaryIO:
         return open(self.path(key), "rb")

@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import insert_for
 from ..extensions import db
 from ..models import AuditHead, FlagEvent
 from ..models.types import utcnow
@@ -30,9 +30,8 @@ def event_hash(event: FlagEvent) -> str:
 
 
 def _locked_head() -> AuditHead:
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    db.session.execute(insert(AuditHead).values(id=1, last_event_id=0, last_hash=GENESIS)
-                       .on_conflict_do_nothing(index_elements=["id"]))
+    genesis = insert_for(db.engine, AuditHead).values(id=1, last_event_id=0, last_hash=GENESIS)
+    db.session.execute(genesis.on_conflict_do_nothing(index_elements=["id"]))
     return db.session.scalars(select(AuditHead).where(AuditHead.id == 1)
                               .with_for_update()).one()
 

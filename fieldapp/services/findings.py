@@ -135,10 +135,9 @@ def _ping_finding(part: Part, p: int, kind: str, hits: np.ndarray) -> Candidate:
         delay = (pings.received[hits] - pings.epoch[hits]).max() / 3600.0
         evidence["max_delay_hours"] = round(float(delay), 1)
     if kind == "static_location":
-        evidence["coordinates"] = sorted({(round(float(pings.orig_lat[i]), 6),
-                                           round(float(pings.orig_lon[i]), 6))
-                                          for i in hits[:EVIDENCE_PINGS]})
-        evidence["coordinates"] = [list(c) for c in evidence["coordinates"]]
+        spots = {(round(float(pings.orig_lat[i]), 6), round(float(pings.orig_lon[i]), 6))
+                 for i in hits[:EVIDENCE_PINGS]}
+        evidence["coordinates"] = [list(spot) for spot in sorted(spots)]
     what = {"mock_location": "fixes reported by a mock-location provider",
             "implausible_speed": "fixes reached faster than possible from the one before",
             "static_location": "fixes repeating the exact same coordinates on several days",

@@ -15,6 +15,7 @@ from flask import current_app
 
 from ..domain.coords import to_wgs84_mixed
 from ..domain.pings import PingLimits, Rejected, parse_ping
+from ..errors import Unprocessable
 from ..extensions import db
 from ..models.types import utcnow
 from .fences import judge, posts_on
@@ -37,6 +38,16 @@ def current_limits(now: datetime) -> PingLimits:
     config = current_app.config
     return PingLimits(oldest=now - timedelta(days=config["MAX_BACKFILL_DAYS"]),
                       newest=now + timedelta(seconds=config["MAX_CLOCK_SKEW_S"]))
+
+
+def within_backfill(recorded_at: datetime, field: str = "recorded_at") -> None:
+    """Evidence obeys the same clock rules as pings: not in the future, not too old."""
+    limits = current_limits(utcnow())
+    if recorded_at > limits.newest:
+        raise Unprocessable(f"{field} is in the future", {field: ["in the future"]})
+    if recorded_at < limits.oldest:
+        raise Unprocessable(f"{field} is older than the backfill limit",
+                            {field: ["older than the backfill limit"]})
 
 
 def check_all(items: list) -> None:

@@ -7,6 +7,7 @@ only then is anything stored. Nothing is written for a file that fails on the wa
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ from ..models import MediaItem
 from ..models.types import utcnow
 from . import localtime
 from .fences import judge, posts_on
-from .ingest import current_limits
+from .ingest import within_backfill
 from .media_flags import raise_media_flags
 
 CHUNK = 1024 * 1024
@@ -45,6 +46,7 @@ def upload(cadre_id: int, meta: dict, stream: BinaryIO) -> tuple[MediaItem, bool
     existing = _by_client_id(cadre_id, meta["id"])
     if existing is not None:
         return existing, False
+    within_backfill(meta["recorded_at"])
     config = current_app.config
     limits = {"photo": config["MAX_PHOTO_MB"] * CHUNK, "video": config["MAX_VIDEO_MB"] * CHUNK}
     upload_dir = Path(config["UPLOAD_DIR"])
@@ -93,6 +95,8 @@ def _spool(stream: BinaryIO, path: Path, limit: int) -> tuple[str, int, bytes]:
                 head += chunk[:64 - len(head)]
             digest.update(chunk)
             out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
     if size == 0:
         raise BadInput("the file is empty", {"file": ["empty"]})
     return digest.hexdigest(), size, head
@@ -182,13 +186,3 @@ def reused_from(item: MediaItem) -> tuple[MediaItem, int] | None:
 
 def _local_day(moment: datetime):
     return moment.astimezone(localtime.zone()).date()
-
-
-def within_backfill(recorded_at: datetime, field: str = "recorded_at") -> None:
-    """Evidence obeys the same clock rules as pings: not in the future, not too old."""
-    limits = current_limits(utcnow())
-    if recorded_at > limits.newest:
-        raise Unprocessable(f"{field} is in the future", {field: ["in the future"]})
-    if recorded_at < limits.oldest:
-        raise Unprocessable(f"{field} is older than the backfill limit",
-                            {field: ["older than the backfill limit"]})

@@ -1,10 +1,9 @@
-"""Reading pings, scoped, with every read of someone else's track written to the access log."""
+"""Reading pings: the query and their JSON and GeoJSON shapes."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import AccessLog, Ping, User
+from ..models import Ping
 
 
 def pings_query(cadre_id: int, filters: dict):
@@ -16,19 +15,6 @@ def pings_query(cadre_id: int, filters: dict):
     if "fence" in filters:
         query = query.where(Ping.fence == filters["fence"])
     return query.order_by(Ping.recorded_at.desc(), Ping.id.desc())
-
-
-def log_access(viewer: User, cadre_id: int, resource: str, params: dict) -> None:
-    """Record a read of `cadre_id`'s data unless the reader is that cadre."""
-    if viewer.cadre_id == cadre_id:
-        return
-    db.session.add(AccessLog(viewer_user_id=viewer.id, subject_cadre_id=cadre_id,
-                             resource=resource, params=_jsonable(params)))
-    db.session.commit()
-
-
-def _jsonable(params: dict) -> dict:
-    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in params.items()}
 
 
 def ping_dict(ping: Ping) -> dict:

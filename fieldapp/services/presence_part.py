@@ -11,14 +11,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import insert_for
 from ..domain.detectors import implausible_speed, static_location
-from ..domain.fence import classify
+from ..domain.fence import fence_masks
 from ..domain.policies import Policy, periods_overlapping, required
 from ..domain.presence import (
     V_INSIDE,
-    VERDICT_CODES,
+    V_OUTSIDE,
+    V_UNCERTAIN,
     WindowTable,
     count_verdicts,
     day_and_night_status,
@@ -168,36 +169,43 @@ def _load_pings(cadre_ids: list[int], days: list[date]) -> Pings:
 
 def _locate(part: Part, cadre_ids: list[int]) -> None:
     """Give each ping its window slot, local date and cell; drop pings in no cell."""
-    pings, days = part.pings, part.days
+    pings, days, cells = part.pings, part.days, part.cells
     window_day, slot = part.table.locate(pings.epoch)
     midnights = np.array([localtime.start_of(d).timestamp() for d in days])
     local_day = np.clip(np.searchsorted(midnights, pings.epoch, side="right") - 1, 0,
                         len(days) - 1)
     day = np.where(window_day >= 0, window_day, local_day)
-    lookup = np.full((len(cadre_ids), len(days)), -1)
-    cadre_pos = {c: i for i, c in enumerate(cadre_ids)}
-    cell_cadre = np.array([cadre_pos[part.assignments[a].cadre_id]
-                           for a in part.cells.assignment], dtype=int)
-    lookup[cell_cadre, part.cells.day] = np.arange(len(part.cells.day))
-    ping_cadre = np.array([cadre_pos[c] for c in pings.cadre.tolist()], dtype=int) \
-        if len(pings.cadre) else np.zeros(0, dtype=int)
-    cell = lookup[ping_cadre, day] if len(day) else np.zeros(0, dtype=int)
+    cadres = np.array(cadre_ids)
+    assignment_cadre = np.searchsorted(cadres, [a.cadre_id for a in part.assignments])
+    lookup = np.full((len(cadres), len(days)), -1)
+    lookup[assignment_cadre[cells.assignment], cells.day] = np.arange(len(cells.day))
+    cell = lookup[np.searchsorted(cadres, pings.cadre), day]
     pings.cell, pings.slot, pings.local_day = cell, slot, local_day
     part.pings = pings.take(cell >= 0)
+
+
+def _posts(part: Part) -> tuple[list[str], np.ndarray]:
+    """The distinct posts (region codes) of the part, and each assignment's index into them."""
+    codes = sorted({a.region_code for a in part.assignments})
+    position = {code: i for i, code in enumerate(codes)}
+    return codes, np.array([position[a.region_code] for a in part.assignments])
 
 
 def _classify(part: Part, settings: EvaluationSettings) -> None:
     """Fence-test every ping against its cell's post, one vectorised call per post."""
     pings = part.pings
-    codes = np.array([a.region_code for a in part.assignments])
-    ping_code = codes[part.cells.assignment[pings.cell]] if len(pings.cell) else codes[:0]
-    verdict = np.full(len(ping_code), VERDICT_CODES["uncertain"], dtype=int)
-    distance = np.full(len(ping_code), np.nan)
-    for code, fence in fences_for(set(ping_code.tolist())).items():
-        mask = ping_code == code
-        distance[mask] = fence.distances_m(pings.lat[mask], pings.lon[mask])
-        labels = classify(distance[mask], pings.accuracy[mask], settings.rules)
-        verdict[mask] = np.vectorize(VERDICT_CODES.get, otypes=[int])(labels)
+    codes, post_of = _posts(part)
+    ping_post = post_of[part.cells.assignment[pings.cell]]
+    verdict = np.full(len(ping_post), V_UNCERTAIN)
+    distance = np.full(len(ping_post), np.nan)
+    fences = fences_for(set(codes))
+    for k, code in enumerate(codes):
+        if code not in fences:
+            continue
+        mask = ping_post == k
+        distance[mask] = fences[code].distances_m(pings.lat[mask], pings.lon[mask])
+        inside, outside = fence_masks(distance[mask], pings.accuracy[mask], settings.rules)
+        verdict[mask] = np.select([inside, outside], [V_INSIDE, V_OUTSIDE], V_UNCERTAIN)
     pings.verdict, pings.distance = verdict, distance
 
 
@@ -220,12 +228,14 @@ def tally_days(part: Part, settings: EvaluationSettings) -> None:
         part.night_lat = np.bincount(pings.cell[night], pings.lat[night], n) / weight
         part.night_lon = np.bincount(pings.cell[night], pings.lon[night], n) / weight
     part.night_distance = np.full(n, np.nan)
-    has_night = weight > 0
-    codes = np.array([part.assignments[a].region_code for a in cells.assignment])
-    for code, fence in fences_for(set(codes[has_night].tolist())).items():
-        mask = has_night & (codes == code)
-        part.night_distance[mask] = fence.distances_m(part.night_lat[mask],
-                                                      part.night_lon[mask])
+    codes, post_of = _posts(part)
+    cell_post = post_of[cells.assignment]
+    fences = fences_for(set(codes))
+    for k, code in enumerate(codes):
+        mask = (weight > 0) & (cell_post == k)
+        if code in fences and mask.any():
+            part.night_distance[mask] = fences[code].distances_m(part.night_lat[mask],
+                                                                 part.night_lon[mask])
 
 
 def tally_periods(part: Part) -> None:
@@ -310,8 +320,7 @@ def _day_rows(part: Part) -> list[dict]:
 def _upsert(model, rows: list[dict], keys: list[str]) -> None:
     if not rows:
         return
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(model)
+    statement = insert_for(db.engine, model)
     updates = {c: statement.excluded[c] for c in rows[0] if c not in keys}
     db.session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates),
                        rows)

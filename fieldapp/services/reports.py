@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import Cadre, MediaItem, WorkReport
 from . import localtime
 from .fences import judge, posts_on
-from .media import within_backfill
+from .ingest import within_backfill
 from .scope import Scope
 
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select, text
 
 from fieldapp.extensions import db
-from fieldapp.models import AccessLog, Flag, FlagEvent
+from fieldapp.models import AccessLog, Flag, FlagEvent, User
 from tests import media_files
 
 from .helpers import OTHER_VILLAGE, TOWNSHIP, VILLAGE, cadre_login, login, make_cadre, make_user
@@ -77,6 +77,10 @@ def test_workflow_appeal_and_escalation(client, queue):
     assert move(client, queue["insp"], flag_id, "confirm").status_code == 409
     assert move(client, queue["insp"], flag_id, "assign", note="").status_code == 422
     assert move(client, queue["far"], flag_id, "assign").status_code == 404
+    far_reviewer = db.session.scalar(select(User.id).where(User.username == "far"))
+    assert move(client, queue["insp"], flag_id, "assign",
+                assignee_id=far_reviewer).status_code == 422
+    assert move(client, queue["insp"], 999999, "assign").status_code == 404
     assert move(client, queue["insp"], flag_id, "assign").get_json()["status"] == "in_review"
     assert move(client, queue["insp"], flag_id, "confirm").get_json()["status"] == "confirmed"
     unknown = client.post(f"/api/v1/flags/{flag_id}/appeal", headers=queue["cadre"],

@@ -85,3 +85,4 @@ def test_a_cadre_cannot_cancel_or_see_anothers_leave(client):
     leave = ask(client, first, start, start).get_json()
     assert client.post(f"/api/v1/leaves/{leave['id']}/cancel", headers=second).status_code == 403
     assert client.get(f"/api/v1/leaves/{leave['id']}", headers=second).status_code == 403
+    assert client.post("/api/v1/leaves/999999/cancel", headers=second).status_code == 404

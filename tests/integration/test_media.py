@@ -1,5 +1,6 @@
 """Media uploads over HTTP with real files: storage, metadata, checks, findings, scope."""
 import io
+import threading
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -203,3 +204,28 @@ def test_scope_and_access_log(client, ctx):
             assert response.status_code == status, (suffix, status)
     assert db.session.scalar(select(func.count()).select_from(AccessLog)) == 3
     assert client.get("/api/v1/media/999999", headers=headers).status_code == 404
+
+
+def test_concurrent_uploads_of_one_client_id_store_one_item(app, ctx):
+    from fieldapp.services.people import create_device
+
+    from .helpers import make_cadre
+
+    cadre = make_cadre()
+    _, token = create_device(cadre.id)
+    db.session.commit()
+    data, answers = files.jpeg(files.scene(12)), []
+
+    def send():
+        with app.test_client() as c:
+            response = post(c, {"Authorization": f"Device {token}"}, data, id="same-photo")
+            answers.append((response.status_code, response.get_json()["id"]))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(status for status, _ in answers) == [200, 200, 200, 201]
+    assert len({item_id for _, item_id in answers}) == 1
+    assert db.session.scalar(select(func.count()).select_from(MediaItem)) == 1
