@@ -129,7 +129,7 @@ def load_rows(db, pings: dict) -> None:
 
 def bare_pass(url: str, pings: dict) -> float:
     """Seconds to fence-classify the same pings in memory, one vectorised call per village."""
-    from fieldapp.domain.fence import classify
+    from fieldapp.domain.fence import fence_masks
     from fieldapp.services.fences import fence_rules, fences_for
 
     with make_app(url).app_context():
@@ -143,7 +143,7 @@ def bare_pass(url: str, pings: dict) -> float:
             index = order[lo:hi]
             fence = fences[codes[lo]]
             distance = fence.distances_m(pings["lat"][index], pings["lon"][index])
-            classify(distance, pings["accuracy"][index], rules)
+            fence_masks(distance, pings["accuracy"][index], rules)
         return time.perf_counter() - started
 
 

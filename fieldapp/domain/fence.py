@@ -68,4 +68,7 @@ def fence_masks(distance_m: np.ndarray, accuracy_m: np.ndarray,
 def classify(distance_m: np.ndarray, accuracy_m: np.ndarray, rules: FenceRules) -> np.ndarray:
     """inside / outside / uncertain labels of `fence_masks`."""
     inside, outside = fence_masks(distance_m, accuracy_m, rules)
-    return np.select([inside, outside], [INSIDE, OUTSIDE], UNCERTAIN).astype(object)
+    result = np.full(inside.shape, UNCERTAIN, dtype=object)
+    result[outside] = OUTSIDE
+    result[inside] = INSIDE
+    return result
