@@ -1,11 +1,13 @@
 """Ingest benchmark: fieldapp under gunicorn vs a raw bulk load and a bare Flask app.
 
-    .venv/bin/python bench/ingest.py [--backends spatialite,postgis] [--batches 42]
+    .venv/bin/python bench/ingest.py [--backends spatialite,postgis] [--rounds 5]
 
 For each database: pings/s for batches of 500 over HTTP (two clients) against the raw
 bulk load of the same rows into the same indexed table (COPY on PostGIS, one-transaction
 executemany on SpatiaLite), then single pings from 16 concurrent clients against the bare
-app under the same gunicorn settings. Prints every figure and ratio. PostGIS needs
+app under the same gunicorn settings. Load and baseline alternate round by round, so drift
+(the table growing, the machine's other work) touches both; prints the median of each
+figure and every round's ratio. PostGIS needs
 FIELDAPP_TEST_POSTGRES_URL (an admin URL, as scripts/test.sh sets it), else
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres.
 """
@@ -23,6 +25,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from statistics import median
 
 import numpy as np
 from sqlalchemy.engine import make_url
@@ -145,13 +148,16 @@ def single_pings(port: int, tokens: list[str], bodies: list[list[bytes]]) -> dic
 
 
 def raw_load(url: str, pings: list[dict], cadre_id: int) -> float:
-    """The ceiling: the same rows into the same indexed table, in one bulk operation."""
-    now = datetime.now(UTC).replace(tzinfo=None)
-    rows = [(cadre_id, f"raw-{p['id']}", p["recorded_at"], now, p["lat"], p["lon"],
-             f"SRID=4326;POINT({p['lon']} {p['lat']})", p["lat"], p["lon"], "wgs84",
-             p["accuracy"], VILLAGE, "inside", 0.0) for p in pings]
-    columns = ("cadre_id, client_id, recorded_at, received_at, lat, lon, geom, orig_lat, "
-               "orig_lon, crs, accuracy, village_code, fence, distance_m")
+    """The ceiling: the same rows, every column the app stores, into the same indexed
+    table in one bulk operation."""
+    from fieldapp.services.ping_rows import NAMES, SQL_TIMESTAMP
+
+    received = datetime.now(UTC).strftime(SQL_TIMESTAMP)
+    rows = [[cadre_id, cadre_id, f"raw-{p['id']}",
+             datetime.fromisoformat(p["recorded_at"]).strftime(SQL_TIMESTAMP), received,
+             p["lat"], p["lon"], p["lat"], p["lon"], "wgs84", p["accuracy"], None, None, None,
+             None, p["battery"], None, None, VILLAGE, "inside", 0.0] for p in pings]
+    columns = ", ".join(NAMES) + ", geom"
     if url.startswith("sqlite"):
         import pysqlite3.dbapi2 as sqlite
 
@@ -160,8 +166,8 @@ def raw_load(url: str, pings: list[dict], cadre_id: int) -> float:
         conn.load_extension("mod_spatialite")
         started = time.perf_counter()
         conn.execute("BEGIN")
-        conn.executemany(f"INSERT INTO pings ({columns}) VALUES (?,?,?,?,?,?,"
-                         "GeomFromEWKT(?),?,?,?,?,?,?,?)", rows)
+        conn.executemany(f"INSERT INTO pings ({columns}) VALUES ({', '.join('?' * len(NAMES))}"
+                         ", MakePoint(?, ?, 4326))", [[*r, r[6], r[5]] for r in rows])
         conn.execute("COMMIT")
         elapsed = time.perf_counter() - started
         conn.close()
@@ -173,59 +179,80 @@ def raw_load(url: str, pings: list[dict], cadre_id: int) -> float:
         started = time.perf_counter()
         with conn.cursor() as cur, cur.copy(f"COPY pings ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row([*row, f"SRID=4326;POINT({row[6]} {row[5]})"])
         conn.commit()
         return time.perf_counter() - started
 
 
 def run_backend(backend: str, args, rng) -> None:
+    """Alternate the measured load and its baseline, round by round, on one database."""
     with tempfile.TemporaryDirectory() as tmp:
         url = prepare_database(backend, Path(tmp))
         try:
             tokens, point = setup_people(url, 16)
             env = {"FIELDAPP_DATABASE_URL": url, "FIELDAPP_SECRET_KEY": "bench",
                    "FIELDAPP_MAX_BACKFILL_DAYS": "14"}
-            batches = [make_pings(500, point, rng) for _ in range(args.batches)]
-            bodies = [json.dumps({"pings": b}).encode() for b in batches]
-            server = Server("wsgi:app", args.port, env)
-            try:
-                batched_http(args.port, bodies[:2], tokens[:2])  # warm-up: caches, imports
-                http_s = batched_http(args.port, bodies[2:], tokens[:args.batch_clients])
-                singles = [[json.dumps(p).encode() for p in make_pings(args.singles, point, rng)]
-                           for _ in tokens]
-                app_single = single_pings(args.port, tokens, singles)
-            finally:
-                server.stop()
-            n = 500 * (args.batches - 2)
-            raw_s = raw_load(url, [p for b in batches[2:] for p in b], 1)
+            app = Server("wsgi:app", args.port, env)
             bare = Server("bench.bare_app:app", args.port + 1, {})
             try:
-                singles = [[json.dumps(p).encode() for p in make_pings(args.singles, point, rng)]
-                           for _ in tokens]
-                bare_single = single_pings(args.port + 1, tokens, singles)
+                warm = [json.dumps({"pings": make_pings(500, point, rng)}).encode()
+                        for _ in range(2)]
+                batched_http(args.port, warm, tokens[:2])  # caches, imports, pool
+                batched, raw, app_single, bare_single = [], [], [], []
+                for _ in range(args.rounds):
+                    batches = [make_pings(500, point, rng) for _ in range(args.batches)]
+                    bodies = [json.dumps({"pings": b}).encode() for b in batches]
+                    n = 500 * args.batches
+                    batched.append(n / batched_http(args.port, bodies,
+                                                    tokens[:args.batch_clients]))
+                    raw.append(n / raw_load(url, [p for b in batches for p in b], 1))
+                for _ in range(args.rounds):
+                    app_single.append(single_pings(args.port, tokens,
+                                                   _single_bodies(args, point, rng)))
+                    bare_single.append(single_pings(args.port + 1, tokens,
+                                                    _single_bodies(args, point, rng)))
             finally:
+                app.stop()
                 bare.stop()
         finally:
             drop_database(url)
     ceiling = "COPY" if backend == "postgis" else "executemany, one transaction"
-    print(f"\n== {backend} ==")
-    print(f"batched HTTP (500/request, {args.batch_clients} clients): {n / http_s:9.0f} pings/s")
-    print(f"raw bulk load ({ceiling}): {n / raw_s:9.0f} rows/s")
-    print(f"  ratio batched/raw: {(raw_s / http_s):.2f}")
-    print(f"single pings, 16 clients: {app_single['rps']:7.0f} req/s  "
-          f"p50 {app_single['p50_ms']:.1f} ms  p99 {app_single['p99_ms']:.1f} ms")
-    print(f"bare Flask, same load:    {bare_single['rps']:7.0f} req/s  "
-          f"p50 {bare_single['p50_ms']:.1f} ms  p99 {bare_single['p99_ms']:.1f} ms")
-    print(f"  ratio single/bare: {app_single['rps'] / bare_single['rps']:.2f}")
+    print(f"\n== {backend} == (median of {args.rounds} alternating rounds)")
+    print(f"batched HTTP (500/request, {args.batch_clients} clients): "
+          f"{median(batched):9.0f} pings/s")
+    print(f"raw bulk load ({ceiling}): {median(raw):9.0f} rows/s")
+    print(f"  ratio batched/raw: {_ratios(batched, raw)}")
+    print(f"single pings, 16 clients: {_latency(app_single)}")
+    print(f"bare Flask, same load:    {_latency(bare_single)}")
+    print(f"  ratio single/bare: "
+          f"{_ratios([r['rps'] for r in app_single], [r['rps'] for r in bare_single])}")
+
+
+def _single_bodies(args, point, rng) -> list[list[bytes]]:
+    return [[json.dumps(p).encode() for p in make_pings(args.singles, point, rng)]
+            for _ in range(16)]
+
+
+def _ratios(measured: list[float], baseline: list[float]) -> str:
+    ratios = sorted(m / b for m, b in zip(measured, baseline, strict=True))
+    return f"{median(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
+
+
+def _latency(rounds: list[dict]) -> str:
+    return (f"{median(r['rps'] for r in rounds):7.0f} req/s  "
+            f"p50 {median(r['p50_ms'] for r in rounds):.1f} ms  "
+            f"p99 {median(r['p99_ms'] for r in rounds):.1f} ms")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="spatialite,postgis")
-    parser.add_argument("--batches", type=int, default=42)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--batches", type=int, default=40, help="batches of 500 per round")
     parser.add_argument("--batch-clients", type=int, default=2,
                         help="concurrent clients sending batches (one per worker)")
-    parser.add_argument("--singles", type=int, default=60, help="requests per client")
+    parser.add_argument("--singles", type=int, default=100,
+                        help="requests per client per round")
     parser.add_argument("--port", type=int, default=8911)
     args = parser.parse_args()
     rng = np.random.default_rng(7)

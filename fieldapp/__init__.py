@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, current_app, request
 
 from .config import load_settings
-from .database import engine_options, install_sqlite_pragmas
+from .database import close_request_connection, engine_options, install_sqlite_pragmas
 from .errors import TooLarge, error_response, register_error_handlers
 from .extensions import db, jwt, limiter, migrate, rest_api
 
@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     _jwt_errors()
     register_error_handlers(app)
     app.before_request(_limit_json_body)
+    app.teardown_request(close_request_connection)
 
     from .api import register_blueprints
     from .cli import register_commands

@@ -117,4 +117,20 @@ def _empty_tables(db) -> None:
 
 @pytest.fixture()
 def client(ctx):
+    from flask import has_app_context
+    from flask.testing import FlaskClient
+
+    from fieldapp.extensions import db
+
+    class FreshRequestClient(FlaskClient):
+        """A real request finds no transaction open; the test's own session (which the
+        client shares, through the test's app context) is committed first, so a read lock
+        the test still holds cannot stall a request's own connection on SQLite."""
+
+        def open(self, *args, **kwargs):
+            if has_app_context():  # not in a test's worker threads, which have none
+                db.session.commit()
+            return super().open(*args, **kwargs)
+
+    ctx.test_client_class = FreshRequestClient
     return ctx.test_client()

@@ -1,26 +1,26 @@
 """Endpoints for free phone apps: OwnTracks (HTTP mode) and OsmAnd / Traccar Client."""
 from flask import request
 from flask_smorest import Blueprint
+from sqlalchemy import Row
 
+from ..database import request_connection
 from ..domain.phone_clients import osmand_query, owntracks_location, traccar_json
 from ..domain.pings import Rejected
 from ..errors import BadInput, Unauthorized
-from ..extensions import db
-from ..models import Device
 from ..services import ingest
-from ..services.people import active_device, token_digest
+from ..services.people import active_device
 
 blp = Blueprint("phone_clients", __name__, url_prefix="/api/v1/ingest",
                 description="Locations from OwnTracks, OsmAnd and Traccar Client")
 
 
-def _store_or_400(device: Device, pings: list[dict]) -> None:
+def _store_or_400(device: Row, pings: list[dict]) -> None:
     """All or nothing: the apps resend a refused request, so half-stored is never right."""
     try:
         ingest.check_all(pings)
     except Rejected as exc:
         raise BadInput(str(exc)) from exc
-    ingest.ingest(device.cadre_id, device.id, pings)
+    ingest.ingest(request_connection(), device.cadre_id, device.id, pings)
 
 
 @blp.route("/owntracks", methods=["POST"])
@@ -29,9 +29,8 @@ def owntracks():
     auth = request.authorization
     device = None
     if auth and auth.username and auth.username.isdigit() and auth.password:
-        device = db.session.get(Device, int(auth.username))
-    if device is None or device.revoked_at is not None or \
-            device.token_hash != token_digest(auth.password):
+        device = active_device(request_connection(), auth.password, int(auth.username))
+    if device is None:
         raise Unauthorized("unknown or revoked device")
     if not request.get_data():
         return []
@@ -65,7 +64,7 @@ def osmand():
         if "device token" in str(exc):
             raise Unauthorized(str(exc)) from exc
         raise BadInput(str(exc)) from exc
-    device = active_device(token)
+    device = active_device(request_connection(), token)
     if device is None:
         raise Unauthorized("unknown or revoked device")
     _store_or_400(device, pings)

@@ -3,6 +3,7 @@ from flask import current_app, g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ..database import request_connection
 from ..errors import BadInput, TooLarge, Unprocessable
 from ..services import ingest
 from ..services.access_log import log_access
@@ -67,7 +68,7 @@ def _items_from_body() -> list:
 @blp.doc(requestBody={"content": {"application/json": {"schema": PingBatch}}})
 def post_pings():
     """Store one ping or a batch of up to 1000; answers per item."""
-    result = ingest.ingest(g.cadre_id, g.device.id if g.device else None, _items_from_body())
+    result = ingest.ingest(request_connection(), g.cadre_id, g.device_id, _items_from_body())
     return result.as_dict()
 
 

@@ -3,17 +3,22 @@ when a boundary changes), which post a cadre held on a date, and the verdicts.""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
 from flask import current_app
 from geoalchemy2.shape import to_shape
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from ..domain.fence import UNASSIGNED, FenceRules, VillageFence, classify
 from ..extensions import db
 from ..models import Assignment, Region
 from . import localtime
+
+Executor = Session | Connection  # the session, or a request's autocommit connection
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, str], tuple[datetime, VillageFence]] = {}
@@ -30,14 +35,20 @@ def fences_for(codes: set[str]) -> dict[str, VillageFence]:
     """Prepared fences for `codes`; one small query checks they are current."""
     if not codes:
         return {}
-    database = str(db.engine.url)
     versions = dict(db.session.execute(
         select(Region.code, Region.updated_at).where(Region.code.in_(codes))).all())
+    return current_fences(db.session, versions)
+
+
+def current_fences(executor: Executor,
+                   versions: dict[str, datetime]) -> dict[str, VillageFence]:
+    """Prepared fences at the given boundary versions, loading only the changed ones."""
+    database = str(db.engine.url)
     stale = [c for c in versions
              if (cached := _cache.get((database, c))) is None or cached[0] != versions[c]]
     if stale:
-        rows = db.session.execute(select(Region.code, Region.updated_at, Region.boundary)
-                                  .where(Region.code.in_(stale))).all()
+        rows = executor.execute(select(Region.code, Region.updated_at, Region.boundary)
+                                .where(Region.code.in_(stale))).all()
         with _lock:
             for code, updated_at, boundary in rows:
                 _cache[(database, code)] = (updated_at,
@@ -45,32 +56,48 @@ def fences_for(codes: set[str]) -> dict[str, VillageFence]:
     return {code: _cache[(database, code)][1] for code in versions}
 
 
-def posts_on(cadre_id: int, moments: list[datetime]) -> list[str | None]:
-    """The village the cadre was posted to on each moment's local date (None if none)."""
+@dataclass(frozen=True)
+class Posts:
+    """The village a cadre was posted to at each of some moments (None: unassigned), with
+    the boundary version of each of those villages."""
+
+    villages: list[str | None]
+    versions: dict[str, datetime]
+
+
+_POSTS = (select(Assignment.region_code, Assignment.starts_on, Assignment.ends_on,
+                 Region.updated_at)
+          .join(Region, Region.code == Assignment.region_code)
+          .where(Assignment.cadre_id == bindparam("cadre_id"),
+                 Assignment.starts_on <= bindparam("last"),
+                 or_(Assignment.ends_on.is_(None), Assignment.ends_on >= bindparam("first"))))
+
+
+def posts_on(executor: Executor, cadre_id: int, moments: list[datetime]) -> Posts:
+    """The cadre's post on each moment's local date, read in one query with the versions."""
     zone = localtime.zone()
     days = [m.astimezone(zone).date() for m in moments]
-    posts = db.session.execute(select(Assignment.region_code, Assignment.starts_on,
-                                      Assignment.ends_on).where(
-        Assignment.cadre_id == cadre_id, Assignment.starts_on <= max(days),
-        or_(Assignment.ends_on.is_(None), Assignment.ends_on >= min(days)))).all()
-    return [_post_on(posts, day) for day in days]
+    posts = executor.execute(_POSTS, {"cadre_id": cadre_id, "first": min(days),
+                                      "last": max(days)}).all()
+    villages = [_post_on(posts, day) for day in days] if posts else [None] * len(days)
+    return Posts(villages, {code: updated_at for code, _, _, updated_at in posts})
 
 
 def _post_on(posts, day: date) -> str | None:
-    for code, starts_on, ends_on in posts:
+    for code, starts_on, ends_on, _ in posts:
         if starts_on <= day and (ends_on is None or day <= ends_on):
             return code
     return None
 
 
-def judge(villages: list[str | None], lat: np.ndarray, lon: np.ndarray,
+def judge(executor: Executor, posts: Posts, lat: np.ndarray, lon: np.ndarray,
           accuracy: np.ndarray) -> tuple[list[str], list[float | None]]:
-    """Fence verdict and distance of each point against its village (None: unassigned)."""
-    codes = np.array([v or "" for v in villages])
-    verdicts = np.full(len(villages), UNASSIGNED, dtype=object)
-    distances = np.full(len(villages), np.nan)
+    """Fence verdict and distance of each point against its post's village."""
+    codes = np.array([v or "" for v in posts.villages])
+    verdicts = np.full(len(codes), UNASSIGNED, dtype=object)
+    distances = np.full(len(codes), np.nan)
     rules = fence_rules()
-    fences = fences_for({v for v in villages if v})
+    fences = current_fences(executor, {v: posts.versions[v] for v in set(posts.villages) if v})
     for code, fence in fences.items():
         mask = codes == code
         distances[mask] = fence.distances_m(lat[mask], lon[mask])

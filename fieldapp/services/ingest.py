@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from flask import current_app
+from sqlalchemy.engine import Connection
 
 from ..domain.coords import to_wgs84_mixed
 from ..domain.pings import PingLimits, Rejected, parse_ping
 from ..errors import Unprocessable
-from ..extensions import db
 from ..models.types import utcnow
 from .fences import judge, posts_on
 from .ping_rows import SQL_TIMESTAMP, insert_new
@@ -57,8 +57,12 @@ def check_all(items: list) -> None:
         parse_ping(raw, limits)
 
 
-def ingest(cadre_id: int, device_id: int | None, items: list) -> IngestResult:
-    """Store what is valid in `items`; answer per item, in order."""
+def ingest(conn: Connection, cadre_id: int, device_id: int | None,
+           items: list) -> IngestResult:
+    """Store what is valid in `items`; answer per item, in order.
+
+    `conn` is an autocommit connection: the batch's one INSERT commits by itself.
+    """
     now = utcnow()
     limits = current_limits(now)
     result = IngestResult()
@@ -80,32 +84,32 @@ def ingest(cadre_id: int, device_id: int | None, items: list) -> IngestResult:
         result.results.append(ping)
         valid.append(ping)
     if valid:
-        _store(cadre_id, device_id, valid, now)
+        _store(conn, cadre_id, device_id, valid, now)
     result.results = [_answer(r) for r in result.results]
     return result
 
 
-def _store(cadre_id: int, device_id: int | None, pings: list[dict], now: datetime) -> None:
+def _store(conn: Connection, cadre_id: int, device_id: int | None, pings: list[dict],
+           now: datetime) -> None:
     orig_lat = np.fromiter((p["lat"] for p in pings), float, len(pings))
     orig_lon = np.fromiter((p["lon"] for p in pings), float, len(pings))
     crs = np.array([p["crs"] for p in pings])
     lat, lon = to_wgs84_mixed(orig_lat, orig_lon, crs)
-    villages = posts_on(cadre_id, [p["recorded_at"] for p in pings])
+    posts = posts_on(conn, cadre_id, [p["recorded_at"] for p in pings])
     accuracy = np.array([np.nan if p["accuracy"] is None else p["accuracy"] for p in pings])
-    verdicts, distances = judge(villages, lat, lon, accuracy)
+    verdicts, distances = judge(conn, posts, lat, lon, accuracy)
     lat, lon = lat.tolist(), lon.tolist()
     received = _sql_time(now)
     rows = []
     for i, p in enumerate(pings):
-        rows.append({**p, "cadre_id": cadre_id, "device_id": device_id,
-                     "recorded_at": _sql_time(p["recorded_at"]), "received_at": received,
-                     "lat": lat[i], "lon": lon[i], "orig_lat": p["lat"], "orig_lon": p["lon"],
-                     "village_code": villages[i], "fence": verdicts[i],
-                     "distance_m": distances[i]})
-        p.update(status="duplicate", fence=verdicts[i], village_code=villages[i],
+        rows.append([cadre_id, device_id, p["client_id"], _sql_time(p["recorded_at"]), received,
+                     lat[i], lon[i], p["lat"], p["lon"], p["crs"], p["accuracy"],
+                     p["altitude"], p["speed"], p["heading"], p["provider"], p["battery"],
+                     p["mock"], p["challenge_id"], posts.villages[i], verdicts[i],
+                     distances[i]])
+        p.update(status="duplicate", fence=verdicts[i], village_code=posts.villages[i],
                  distance_m=distances[i])
-    inserted = insert_new(rows)
-    db.session.commit()
+    inserted = insert_new(conn, rows)
     for p in pings:
         if p["client_id"] in inserted:
             p["status"] = "accepted"

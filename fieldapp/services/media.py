@@ -28,7 +28,7 @@ from ..media.video import probe_video
 from ..models import MediaItem
 from ..models.types import utcnow
 from . import localtime
-from .fences import judge, posts_on
+from .fences import Posts, judge, posts_on
 from .ingest import within_backfill
 from .media_flags import raise_media_flags
 
@@ -131,17 +131,21 @@ def _item(cadre_id: int, meta: dict, sha256: str, kind: str, fmt: str, size: int
         orientation=probe.orientation, exif_missing=probe.exif_missing, width=probe.width,
         height=probe.height, duration_s=probe.duration_s, codec=probe.codec, phash=phash,
         phash_b0=bands[0], phash_b1=bands[1], phash_b2=bands[2], phash_b3=bands[3])
-    item.village_code = posts_on(cadre_id, [meta["recorded_at"]])[0]
-    item.checks = run_checks(item)
+    posts = posts_on(db.session, cadre_id, [meta["recorded_at"]])
+    item.village_code = posts.villages[0]
+    item.checks = run_checks(item, posts)
     return item
 
 
-def run_checks(item: MediaItem) -> dict:
-    """Location, time and reuse checks; each failing one names its finding kind."""
+def run_checks(item: MediaItem, posts: Posts) -> dict:
+    """Location, time and reuse checks; each failing one names its finding kind.
+
+    `posts` holds the cadre's post at the item's recorded time.
+    """
     config = current_app.config
     checks: dict = {"exif_missing": item.exif_missing}
     if item.exif_lat is not None and item.village_code:
-        verdicts, distances = judge([item.village_code], np.array([item.exif_lat]),
+        verdicts, distances = judge(db.session, posts, np.array([item.exif_lat]),
                                     np.array([item.exif_lon]), np.array([np.nan]))
         checks["location"] = {"fence": verdicts[0], "distance_m": distances[0],
                               "failed": verdicts[0] == "outside"}

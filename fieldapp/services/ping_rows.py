@@ -1,16 +1,16 @@
 """One-statement bulk insert of ping rows, ignoring (cadre, client id) duplicates.
 
-The batch travels as a single JSON parameter and is expanded inside the database
-(`json_to_recordset` on PostGIS, `json_each` on SpatiaLite): one short statement per batch
-instead of one bind parameter per cell, which PostgreSQL plans slowly at 500 rows × 22 columns.
+The batch travels as a single JSON parameter and is expanded inside the database: one short
+statement per batch instead of one bind parameter per cell, which PostgreSQL plans slowly at
+500 rows × 22 columns. PostGIS reads it fastest as objects (`json_to_recordset`), SQLite as
+arrays (`json_each`, then `->> n`), so rows are built as lists in COLUMNS order.
 """
 from __future__ import annotations
 
 import json
 
 from sqlalchemy import text
-
-from ..extensions import db
+from sqlalchemy.engine import Connection
 
 # (column, PostgreSQL type) in insert order; geom is built from lon/lat in the database.
 COLUMNS = [
@@ -22,24 +22,30 @@ COLUMNS = [
     ("challenge_id", "text"), ("village_code", "text"), ("fence", "text"),
     ("distance_m", "float8"),
 ]
-_NAMES = ", ".join(name for name, _ in COLUMNS)
+NAMES = [name for name, _ in COLUMNS]
+_NAMES = ", ".join(NAMES)
 _POSTGRES = text(
     f"INSERT INTO pings ({_NAMES}, geom) "
     f"SELECT {_NAMES}, ST_SetSRID(ST_MakePoint(lon, lat), 4326) "
     f"FROM json_to_recordset(CAST(:rows AS json)) AS r("
     + ", ".join(f"{name} {kind}" for name, kind in COLUMNS) + ") "
     "ON CONFLICT (cadre_id, client_id) DO NOTHING RETURNING client_id")
+_LAT, _LON = NAMES.index("lat"), NAMES.index("lon")
 _SQLITE = text(
     f"INSERT INTO pings ({_NAMES}, geom) "
-    "SELECT " + ", ".join(f"value ->> '{name}'" for name, _ in COLUMNS)
-    + ", MakePoint(value ->> 'lon', value ->> 'lat', 4326) FROM json_each(:rows) WHERE true "
+    "SELECT " + ", ".join(f"value ->> {i}" for i in range(len(COLUMNS)))
+    + f", MakePoint(value ->> {_LON}, value ->> {_LAT}, 4326) FROM json_each(:rows) WHERE true "
     "ON CONFLICT (cadre_id, client_id) DO NOTHING RETURNING client_id")
 
 SQL_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"  # naive UTC, as the UTCDateTime columns store it
 
 
-def insert_new(rows: list[dict]) -> set[str]:
-    """Insert `rows` (timestamps already naive-UTC strings); return the client ids stored."""
-    statement = _POSTGRES if db.engine.dialect.name == "postgresql" else _SQLITE
+def insert_new(conn: Connection, rows: list[list]) -> set[str]:
+    """Insert `rows` (values in COLUMNS order, timestamps as naive-UTC strings) in one
+    statement; return the client ids that were new."""
+    if conn.dialect.name == "postgresql":
+        statement, rows = _POSTGRES, [dict(zip(NAMES, row, strict=True)) for row in rows]
+    else:
+        statement = _SQLITE
     payload = json.dumps(rows, separators=(",", ":"))
-    return set(db.session.execute(statement, {"rows": payload}).scalars())
+    return set(conn.execute(statement, {"rows": payload}).scalars())

@@ -32,9 +32,10 @@ def create_report(cadre_id: int, body: dict) -> tuple[WorkReport, bool]:
         raise Unprocessable("media not uploaded by you: " + ", ".join(missing),
                             {"media_ids": [f"unknown: {m}" for m in missing]})
     lat, lon = to_wgs84(np.array([body["lat"]]), np.array([body["lon"]]), body["crs"])
-    village = posts_on(cadre_id, [body["occurred_at"]])[0]
+    posts = posts_on(db.session, cadre_id, [body["occurred_at"]])
+    village = posts.villages[0]
     accuracy = np.array([np.nan if body.get("accuracy") is None else body["accuracy"]])
-    verdicts, distances = judge([village], lat, lon, accuracy)
+    verdicts, distances = judge(db.session, posts, lat, lon, accuracy)
     report = WorkReport(
         cadre_id=cadre_id, client_id=body["id"], kind=body["kind"],
         occurred_at=body["occurred_at"], summary=body["summary"],

@@ -1,7 +1,7 @@
 """Schema, health, docs and the error shape, on both databases."""
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from fieldapp.database import SpatialBackendError, check_spatial_backend
 
@@ -21,6 +21,23 @@ def test_migrated_schema_matches_models(ctx):
             "include_object": filters.include_object(db.metadata), "compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
+
+
+def test_autocommit_connection_commits_each_statement_and_holds_no_lock(ctx):
+    """The ingest path's connection: a write is visible to others at once, and while it is
+    open between statements another connection can still write (no SQLite write lock)."""
+    from fieldapp.database import autocommit_connection
+    from fieldapp.extensions import db
+
+    with autocommit_connection(db.engine) as conn:
+        conn.execute(text("INSERT INTO cadres (name, role, created_at) VALUES ('a', 'team_member', CURRENT_TIMESTAMP)"))
+        with db.engine.begin() as other:
+            assert other.execute(text("SELECT count(*) FROM cadres")).scalar() == 1
+            other.execute(text("INSERT INTO cadres (name, role, created_at) VALUES ('b', 'team_member', CURRENT_TIMESTAMP)"))
+        conn.execute(text("SELECT count(*) FROM cadres")).scalar()
+        with db.engine.begin() as other:  # a read above left no transaction open
+            other.execute(text("INSERT INTO cadres (name, role, created_at) VALUES ('c', 'team_member', CURRENT_TIMESTAMP)"))
+    assert db.session.execute(text("SELECT count(*) FROM cadres")).scalar() == 3
 
 
 def test_health_and_readiness(client, backend):
