@@ -1,26 +1,25 @@
 """Endpoints for free phone apps: OwnTracks (HTTP mode) and OsmAnd / Traccar Client."""
 from flask import request
 from flask_smorest import Blueprint
-from sqlalchemy import Row
 
 from ..database import request_connection
 from ..domain.phone_clients import osmand_query, owntracks_location, traccar_json
 from ..domain.pings import Rejected
 from ..errors import BadInput, Unauthorized
-from ..services import ingest
-from ..services.people import active_device
+from ..services import ingest, senders
+from ..services.senders import Sender
 
 blp = Blueprint("phone_clients", __name__, url_prefix="/api/v1/ingest",
                 description="Locations from OwnTracks, OsmAnd and Traccar Client")
 
 
-def _store_or_400(device: Row, pings: list[dict]) -> None:
+def _store_or_400(sender: Sender, pings: list[dict]) -> None:
     """All or nothing: the apps resend a refused request, so half-stored is never right."""
     try:
         ingest.check_all(pings)
     except Rejected as exc:
         raise BadInput(str(exc)) from exc
-    ingest.ingest(request_connection(), device.cadre_id, device.id, pings)
+    ingest.ingest(request_connection(), sender, pings)
 
 
 @blp.route("/owntracks", methods=["POST"])
@@ -29,7 +28,7 @@ def owntracks():
     auth = request.authorization
     device = None
     if auth and auth.username and auth.username.isdigit() and auth.password:
-        device = active_device(request_connection(), auth.password, int(auth.username))
+        device = senders.by_device(request_connection(), auth.password, int(auth.username))
     if device is None:
         raise Unauthorized("unknown or revoked device")
     if not request.get_data():
@@ -40,7 +39,7 @@ def owntracks():
     if message.get("_type") != "location":
         return []
     try:
-        ping = owntracks_location(message, device.id)
+        ping = owntracks_location(message, device.device_id)
     except Rejected as exc:
         raise BadInput(str(exc)) from exc
     _store_or_400(device, [ping])
@@ -64,7 +63,7 @@ def osmand():
         if "device token" in str(exc):
             raise Unauthorized(str(exc)) from exc
         raise BadInput(str(exc)) from exc
-    device = active_device(request_connection(), token)
+    device = senders.by_device(request_connection(), token)
     if device is None:
         raise Unauthorized("unknown or revoked device")
     _store_or_400(device, pings)

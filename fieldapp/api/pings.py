@@ -68,7 +68,7 @@ def _items_from_body() -> list:
 @blp.doc(requestBody={"content": {"application/json": {"schema": PingBatch}}})
 def post_pings():
     """Store one ping or a batch of up to 1000; answers per item."""
-    result = ingest.ingest(request_connection(), g.cadre_id, g.device_id, _items_from_body())
+    result = ingest.ingest(request_connection(), g.sender, _items_from_body())
     return result.as_dict()
 
 

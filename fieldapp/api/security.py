@@ -10,8 +10,7 @@ from ..database import request_connection
 from ..errors import Forbidden, Unauthorized
 from ..extensions import db
 from ..models import User
-from ..services.auth import login_standing
-from ..services.people import active_device
+from ..services import senders
 from ..services.scope import Scope
 
 
@@ -43,28 +42,21 @@ def login_required(*roles: str):
 def cadre_or_device_required(view):
     """A cadre's bearer token, or `Authorization: Device <token>` of a registered phone.
 
-    Sets g.cadre_id and g.device_id (None with a bearer token). The lookups run on the
-    request's autocommit connection, so no session transaction is held while the body
-    is checked.
+    Sets g.sender: the cadre, the device (None with a bearer token) and the cadre's posts,
+    read in one statement on the request's autocommit connection, so no session
+    transaction is held while the body is checked.
     """
 
     @wraps(view)
     def wrapped(*args, **kwargs):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        conn = request_connection()
         if scheme.lower() == "device":
-            device = active_device(conn, token.strip())
-            if device is None:
+            g.sender = senders.by_device(request_connection(), token.strip())
+            if g.sender is None:
                 raise Unauthorized("unknown or revoked device token")
-            g.cadre_id, g.device_id = device.cadre_id, device.id
         else:
             verify_jwt_in_request()
-            login = login_standing(conn, int(get_jwt_identity()))
-            if login is None or not login.active:
-                raise Unauthorized("this login no longer exists or is disabled")
-            if login.role != "cadre" or login.cadre_id is None:
-                raise Forbidden("only a cadre or a cadre's device can send locations")
-            g.cadre_id, g.device_id = login.cadre_id, None
+            g.sender = senders.by_login(request_connection(), int(get_jwt_identity()))
         return view(*args, **kwargs)
 
     return wrapped

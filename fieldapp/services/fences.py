@@ -9,7 +9,7 @@ from datetime import date, datetime
 import numpy as np
 from flask import current_app
 from geoalchemy2.shape import to_shape
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -65,26 +65,41 @@ class Posts:
     versions: dict[str, datetime]
 
 
-_POSTS = (select(Assignment.region_code, Assignment.starts_on, Assignment.ends_on,
-                 Region.updated_at)
-          .join(Region, Region.code == Assignment.region_code)
-          .where(Assignment.cadre_id == bindparam("cadre_id"),
-                 Assignment.starts_on <= bindparam("last"),
-                 or_(Assignment.ends_on.is_(None), Assignment.ends_on >= bindparam("first"))))
+POST_COLUMNS = (Assignment.region_code, Assignment.starts_on, Assignment.ends_on,
+                Region.updated_at)
+
+
+def overlapping_posts(cadre_id) -> ColumnElement[bool]:
+    """Join condition: the cadre's assignments that overlap the dates :first to :last."""
+    return and_(Assignment.cadre_id == cadre_id, Assignment.starts_on <= bindparam("last"),
+                or_(Assignment.ends_on.is_(None), Assignment.ends_on >= bindparam("first")))
+
+
+_POSTS = (select(*POST_COLUMNS).join(Region, Region.code == Assignment.region_code)
+          .where(overlapping_posts(bindparam("cadre_id"))))
 
 
 def posts_on(executor: Executor, cadre_id: int, moments: list[datetime]) -> Posts:
     """The cadre's post on each moment's local date, read in one query with the versions."""
+    days = local_days(moments)
+    rows = executor.execute(_POSTS, {"cadre_id": cadre_id, "first": min(days),
+                                     "last": max(days)}).all()
+    return posts_from(rows, days)
+
+
+def local_days(moments: list[datetime]) -> list[date]:
     zone = localtime.zone()
-    days = [m.astimezone(zone).date() for m in moments]
-    posts = executor.execute(_POSTS, {"cadre_id": cadre_id, "first": min(days),
-                                      "last": max(days)}).all()
-    villages = [_post_on(posts, day) for day in days] if posts else [None] * len(days)
-    return Posts(villages, {code: updated_at for code, _, _, updated_at in posts})
+    return [m.astimezone(zone).date() for m in moments]
 
 
-def _post_on(posts, day: date) -> str | None:
-    for code, starts_on, ends_on, _ in posts:
+def posts_from(rows: list[tuple], days: list[date]) -> Posts:
+    """Posts on `days` out of (code, starts_on, ends_on, boundary version) rows."""
+    villages = [_post_on(rows, day) for day in days] if rows else [None] * len(days)
+    return Posts(villages, {code: updated_at for code, _, _, updated_at in rows})
+
+
+def _post_on(rows, day: date) -> str | None:
+    for code, starts_on, ends_on, _ in rows:
         if starts_on <= day and (ends_on is None or day <= ends_on):
             return code
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 from flask import current_app
@@ -18,8 +19,11 @@ from ..domain.coords import to_wgs84_mixed
 from ..domain.pings import PingLimits, Rejected, parse_ping
 from ..errors import Unprocessable
 from ..models.types import utcnow
-from .fences import judge, posts_on
+from .fences import judge, local_days, posts_from
 from .ping_rows import SQL_TIMESTAMP, insert_new
+
+if TYPE_CHECKING:
+    from .senders import Sender
 
 
 @dataclass
@@ -57,8 +61,7 @@ def check_all(items: list) -> None:
         parse_ping(raw, limits)
 
 
-def ingest(conn: Connection, cadre_id: int, device_id: int | None,
-           items: list) -> IngestResult:
+def ingest(conn: Connection, sender: Sender, items: list) -> IngestResult:
     """Store what is valid in `items`; answer per item, in order.
 
     `conn` is an autocommit connection: the batch's one INSERT commits by itself.
@@ -84,26 +87,26 @@ def ingest(conn: Connection, cadre_id: int, device_id: int | None,
         result.results.append(ping)
         valid.append(ping)
     if valid:
-        _store(conn, cadre_id, device_id, valid, now)
+        _store(conn, sender, valid, now)
     result.results = [_answer(r) for r in result.results]
     return result
 
 
-def _store(conn: Connection, cadre_id: int, device_id: int | None, pings: list[dict],
-           now: datetime) -> None:
+def _store(conn: Connection, sender: Sender, pings: list[dict], now: datetime) -> None:
     orig_lat = np.fromiter((p["lat"] for p in pings), float, len(pings))
     orig_lon = np.fromiter((p["lon"] for p in pings), float, len(pings))
     crs = np.array([p["crs"] for p in pings])
     lat, lon = to_wgs84_mixed(orig_lat, orig_lon, crs)
-    posts = posts_on(conn, cadre_id, [p["recorded_at"] for p in pings])
+    posts = posts_from(sender.posts, local_days([p["recorded_at"] for p in pings]))
     accuracy = np.array([np.nan if p["accuracy"] is None else p["accuracy"] for p in pings])
     verdicts, distances = judge(conn, posts, lat, lon, accuracy)
     lat, lon = lat.tolist(), lon.tolist()
     received = _sql_time(now)
     rows = []
     for i, p in enumerate(pings):
-        rows.append([cadre_id, device_id, p["client_id"], _sql_time(p["recorded_at"]), received,
-                     lat[i], lon[i], p["lat"], p["lon"], p["crs"], p["accuracy"],
+        rows.append([sender.cadre_id, sender.device_id, p["client_id"],
+                     _sql_time(p["recorded_at"]), received, lat[i], lon[i], p["lat"],
+                     p["lon"], p["crs"], p["accuracy"],
                      p["altitude"], p["speed"], p["heading"], p["provider"], p["battery"],
                      p["mock"], p["challenge_id"], posts.villages[i], verdicts[i],
                      distances[i]])

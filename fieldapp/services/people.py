@@ -5,8 +5,7 @@ import hashlib
 import secrets
 from datetime import date
 
-from sqlalchemy import Row, bindparam, or_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import or_, select
 
 from ..domain.policies import DEFAULT_POLICY_BY_ROLE, POLICIES, POST_LEVEL_BY_ROLE
 from ..errors import Conflict, NotFound, Unprocessable
@@ -143,15 +142,3 @@ def revoke_device(device: Device) -> Device:
         device.revoked_at = utcnow()
         db.session.commit()
     return device
-
-
-_ACTIVE_DEVICE = select(Device.id, Device.cadre_id).where(
-    Device.token_hash == bindparam("digest"), Device.revoked_at.is_(None))
-
-
-def active_device(conn: Connection, token: str, device_id: int | None = None) -> Row | None:
-    """(id, cadre_id) of the unrevoked device holding `token` (and numbered `device_id`,
-    when given), read on `conn` so no session transaction is opened."""
-    statement = _ACTIVE_DEVICE if device_id is None else \
-        _ACTIVE_DEVICE.where(Device.id == device_id)
-    return conn.execute(statement, {"digest": token_digest(token)}).first()

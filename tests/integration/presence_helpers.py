@@ -12,7 +12,7 @@ from geoalchemy2.shape import to_shape
 from fieldapp.database import autocommit_connection
 from fieldapp.extensions import db
 from fieldapp.models import Region
-from fieldapp.services import evaluation, ingest
+from fieldapp.services import evaluation, ingest, people, senders
 
 ZONE = ZoneInfo("Asia/Shanghai")
 _RNG = np.random.default_rng(47)
@@ -57,9 +57,9 @@ def send(cadre_id: int, fixes: list[tuple[str, tuple[float, float], float | None
     items = [{"id": str(uuid.uuid4()), "recorded_at": when, "lat": where[0] + dy,
               "lon": where[1] + dx, **({"accuracy": acc} if acc is not None else {}), **extra}
              for (when, where, acc), (dy, dx) in zip(fixes, noise.tolist(), strict=True)]
-    db.session.commit()  # as in a request: no session transaction is open during ingest
+    _, token = people.create_device(cadre_id)  # commits: no session transaction stays open
     with autocommit_connection(db.engine) as conn:
-        result = ingest.ingest(conn, cadre_id, None, items).as_dict()
+        result = ingest.ingest(conn, senders.by_device(conn, token), items).as_dict()
     assert result["rejected"] == 0, result
     return result
 

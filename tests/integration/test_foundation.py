@@ -29,14 +29,16 @@ def test_autocommit_connection_commits_each_statement_and_holds_no_lock(ctx):
     from fieldapp.database import autocommit_connection
     from fieldapp.extensions import db
 
+    add = text("INSERT INTO cadres (name, role, created_at) "
+               "VALUES (:name, 'team_member', CURRENT_TIMESTAMP)")
     with autocommit_connection(db.engine) as conn:
-        conn.execute(text("INSERT INTO cadres (name, role, created_at) VALUES ('a', 'team_member', CURRENT_TIMESTAMP)"))
+        conn.execute(add, {"name": "a"})
         with db.engine.begin() as other:
             assert other.execute(text("SELECT count(*) FROM cadres")).scalar() == 1
-            other.execute(text("INSERT INTO cadres (name, role, created_at) VALUES ('b', 'team_member', CURRENT_TIMESTAMP)"))
+            other.execute(add, {"name": "b"})
         conn.execute(text("SELECT count(*) FROM cadres")).scalar()
-        with db.engine.begin() as other:  # a read above left no transaction open
-            other.execute(text("INSERT INTO cadres (name, role, created_at) VALUES ('c', 'team_member', CURRENT_TIMESTAMP)"))
+        with db.engine.begin() as other:  # the read above left no transaction open
+            other.execute(add, {"name": "c"})
     assert db.session.execute(text("SELECT count(*) FROM cadres")).scalar() == 3
 
 

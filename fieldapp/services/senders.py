@@ -1,0 +1,64 @@
+"""Who is sending locations (a device token or a cadre's login), read in one statement
+together with the cadre's posts over every date an acceptable fix can carry."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+
+from ..errors import Forbidden, Unauthorized
+from ..models import Assignment, Device, Region, User
+from ..models.types import utcnow
+from . import localtime
+from .fences import POST_COLUMNS, overlapping_posts
+from .ingest import current_limits
+from .people import token_digest
+
+
+@dataclass(frozen=True)
+class Sender:
+    cadre_id: int
+    device_id: int | None  # None when a cadre sends with a bearer token
+    posts: list[tuple]     # (village code, starts_on, ends_on, boundary version)
+
+
+def _with_posts(*columns, cadre_id):
+    return (select(*columns, *POST_COLUMNS).outerjoin(Assignment, overlapping_posts(cadre_id))
+            .outerjoin(Region, Region.code == Assignment.region_code))
+
+
+_DEVICE = (_with_posts(Device.id, Device.cadre_id, cadre_id=Device.cadre_id)
+           .where(Device.token_hash == bindparam("digest"), Device.revoked_at.is_(None)))
+_LOGIN = (_with_posts(User.active, User.role, User.cadre_id, cadre_id=User.cadre_id)
+          .where(User.id == bindparam("user_id")))
+
+
+def _backfill_dates() -> dict[str, date]:
+    """Local dates an acceptable fix can fall on, with a day's margin each side (the
+    ingest checks its limits a moment later)."""
+    limits, zone, day = current_limits(utcnow()), localtime.zone(), timedelta(days=1)
+    return {"first": limits.oldest.astimezone(zone).date() - day,
+            "last": limits.newest.astimezone(zone).date() + day}
+
+
+def _posts(rows) -> list[tuple]:
+    return [tuple(row[-4:]) for row in rows if row.region_code is not None]
+
+
+def by_device(conn: Connection, token: str, device_id: int | None = None) -> Sender | None:
+    """The unrevoked device holding `token` (and numbered `device_id`, when given)."""
+    statement = _DEVICE if device_id is None else _DEVICE.where(Device.id == device_id)
+    rows = conn.execute(statement, {"digest": token_digest(token), **_backfill_dates()}).all()
+    return Sender(rows[0].cadre_id, rows[0].id, _posts(rows)) if rows else None
+
+
+def by_login(conn: Connection, user_id: int) -> Sender:
+    """The cadre behind an active login; 401 if it is gone, 403 if it is not a cadre's."""
+    rows = conn.execute(_LOGIN, {"user_id": user_id, **_backfill_dates()}).all()
+    if not rows or not rows[0].active:
+        raise Unauthorized("this login no longer exists or is disabled")
+    if rows[0].role != "cadre" or rows[0].cadre_id is None:
+        raise Forbidden("only a cadre or a cadre's device can send locations")
+    return Sender(rows[0].cadre_id, None, _posts(rows))
