@@ -3,6 +3,7 @@ import math
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from geoalchemy2.shape import to_shape
@@ -10,9 +11,18 @@ from sqlalchemy import func, select
 
 from fieldapp.domain.coords import wgs84_to_bd09, wgs84_to_gcj02
 from fieldapp.extensions import db
-from fieldapp.models import AccessLog, Ping, Region
+from fieldapp.models import AccessLog, Assignment, Ping, Region
+from fieldapp.services import people
 
-from .helpers import OTHER_VILLAGE, TOWNSHIP, VILLAGE, admin_headers, cadre_login, login, make_user
+from .helpers import (
+    OTHER_VILLAGE,
+    TOWNSHIP,
+    VILLAGE,
+    admin_headers,
+    cadre_login,
+    login,
+    make_user,
+)
 
 
 def village_points():
@@ -155,6 +165,27 @@ def test_unassigned_when_no_post_that_day(client):
     body = client.post("/api/v1/pings", json=ping(lat, lon), headers=headers).get_json()
     assert body["results"][0]["fence"] == "unassigned"
     assert body["results"][0]["village_code"] is None
+
+
+def test_each_fix_is_tested_against_the_post_of_its_own_date(client):
+    """A cadre moved village four days ago: a buffered batch spanning the move is judged
+    fix by fix, and a post ended between two requests applies to the very next one."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    cadre, headers = cadre_login(client, starts_on=today - timedelta(days=10))
+    first = db.session.scalar(select(Assignment).where(Assignment.cadre_id == cadre.id))
+    people.update_assignment(first, {"ends_on": today - timedelta(days=5)})
+    second = people.create_assignment(cadre.id, OTHER_VILLAGE, today - timedelta(days=4))
+    (lat, lon), _ = village_points()
+    other = to_shape(db.session.get(Region, OTHER_VILLAGE).boundary).representative_point()
+    week_ago = 7 * 24 * 60
+    body = client.post("/api/v1/pings", headers=headers, json={"pings": [
+        ping(lat, lon, minutes_ago=week_ago), ping(lat, lon, minutes_ago=60),
+        ping(other.y, other.x, minutes_ago=60)]}).get_json()
+    assert [(r["village_code"], r["fence"]) for r in body["results"]] == [
+        (VILLAGE, "inside"), (OTHER_VILLAGE, "outside"), (OTHER_VILLAGE, "inside")]
+    people.update_assignment(second, {"ends_on": today - timedelta(days=1)})
+    body = client.post("/api/v1/pings", json=ping(other.y, other.x), headers=headers).get_json()
+    assert body["results"][0]["fence"] == "unassigned"
 
 
 def test_device_auth_and_revocation(client):
