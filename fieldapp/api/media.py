@@ -30,7 +30,7 @@ def upload_media(meta):
     upload = request.files.get("file")
     if upload is None:
         raise BadInput("a multipart field `file` is required", {"file": ["required"]})
-    item, created = media.upload(g.sender.cadre_id, meta, upload.stream)
+    item, created = media.upload(g.sender, meta, upload.stream)
     return item, 201 if created else 200
 
 

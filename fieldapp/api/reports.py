@@ -20,7 +20,7 @@ blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Work rep
 @blp.alt_response(200, schema=s.ReportOut, description="this client id was sent before")
 def create_report(body):
     """Record a household visit, meeting, project, training or other work, with its place."""
-    report, created = reports.create_report(g.sender.cadre_id, body)
+    report, created = reports.create_report(g.sender, body)
     return report, 201 if created else 200
 
 

@@ -75,18 +75,6 @@ def overlapping_posts(cadre_id) -> ColumnElement[bool]:
                 or_(Assignment.ends_on.is_(None), Assignment.ends_on >= bindparam("first")))
 
 
-_POSTS = (select(*POST_COLUMNS).join(Region, Region.code == Assignment.region_code)
-          .where(overlapping_posts(bindparam("cadre_id"))))
-
-
-def posts_on(executor: Executor, cadre_id: int, moments: list[datetime]) -> Posts:
-    """The cadre's post on each moment's local date, read in one query with the versions."""
-    days = local_days(moments)
-    rows = executor.execute(_POSTS, {"cadre_id": cadre_id, "first": min(days),
-                                     "last": max(days)}).all()
-    return posts_from(rows, days)
-
-
 def local_days(moments: list[datetime]) -> list[date]:
     zone = localtime.zone()
     return [m.astimezone(zone).date() for m in moments]

@@ -19,7 +19,7 @@ from ..domain.coords import to_wgs84_mixed
 from ..domain.pings import PingLimits, Rejected, parse_ping
 from ..errors import Unprocessable
 from ..models.types import utcnow
-from .fences import judge, local_days, posts_from
+from .fences import judge
 from .ping_rows import SQL_TIMESTAMP, insert_new
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def _store(conn: Connection, sender: Sender, pings: list[dict], now: datetime) -
     orig_lon = np.fromiter((p["lon"] for p in pings), float, len(pings))
     crs = np.array([p["crs"] for p in pings])
     lat, lon = to_wgs84_mixed(orig_lat, orig_lon, crs)
-    posts = posts_from(sender.posts, local_days([p["recorded_at"] for p in pings]))
+    posts = sender.posts_on([p["recorded_at"] for p in pings])
     accuracy = np.array([np.nan if p["accuracy"] is None else p["accuracy"] for p in pings])
     verdicts, distances = judge(conn, posts, lat, lon, accuracy)
     lat, lon = lat.tolist(), lon.tolist()

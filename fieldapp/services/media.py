@@ -28,9 +28,10 @@ from ..media.video import probe_video
 from ..models import MediaItem
 from ..models.types import utcnow
 from . import localtime
-from .fences import Posts, judge, posts_on
+from .fences import Posts, judge
 from .ingest import within_backfill
 from .media_flags import raise_media_flags
+from .senders import Sender
 
 CHUNK = 1024 * 1024
 THUMB_SUFFIX = ".thumb.jpg"
@@ -40,9 +41,10 @@ def storage() -> Storage:
     return LocalStorage(current_app.config["UPLOAD_DIR"])
 
 
-def upload(cadre_id: int, meta: dict, stream: BinaryIO) -> tuple[MediaItem, bool]:
+def upload(sender: Sender, meta: dict, stream: BinaryIO) -> tuple[MediaItem, bool]:
     """Store the file and its item; (item, created). The same client id answers the
     first item again without reading the file."""
+    cadre_id = sender.cadre_id
     existing = _by_client_id(cadre_id, meta["id"])
     if existing is not None:
         return existing, False
@@ -62,7 +64,7 @@ def upload(cadre_id: int, meta: dict, stream: BinaryIO) -> tuple[MediaItem, bool
         if size > limits[kind]:
             raise TooLarge(f"a {kind} may be at most {limits[kind] // CHUNK} MB")
         probe = _probe(path, kind, fmt)
-        item = _item(cadre_id, meta, sha256, kind, fmt, size, probe)
+        item = _item(sender, meta, sha256, kind, fmt, size, probe)
         store = storage()
         store.put(sha256, path)
         thumb = Path(spool) / "thumb"
@@ -112,7 +114,7 @@ def _probe(path: Path, kind: str, fmt: str) -> Probe:
         raise Unprocessable(str(exc), {"file": [str(exc)]}) from exc
 
 
-def _item(cadre_id: int, meta: dict, sha256: str, kind: str, fmt: str, size: int,
+def _item(sender: Sender, meta: dict, sha256: str, kind: str, fmt: str, size: int,
           probe: Probe) -> MediaItem:
     lat = lon = None
     if meta.get("lat") is not None:
@@ -122,7 +124,7 @@ def _item(cadre_id: int, meta: dict, sha256: str, kind: str, fmt: str, size: int
     phash = probe.phash
     bands = [(phash >> shift) & 0xFFFF for shift in (0, 16, 32, 48)]
     item = MediaItem(
-        cadre_id=cadre_id, client_id=meta["id"], sha256=sha256, kind=kind, format=fmt,
+        cadre_id=sender.cadre_id, client_id=meta["id"], sha256=sha256, kind=kind, format=fmt,
         size_bytes=size, recorded_at=meta["recorded_at"], received_at=utcnow(), lat=lat,
         lon=lon, crs=meta.get("crs") if lat is not None else None,
         accuracy=meta.get("accuracy"), report_id=meta.get("report_id"),
@@ -131,7 +133,7 @@ def _item(cadre_id: int, meta: dict, sha256: str, kind: str, fmt: str, size: int
         orientation=probe.orientation, exif_missing=probe.exif_missing, width=probe.width,
         height=probe.height, duration_s=probe.duration_s, codec=probe.codec, phash=phash,
         phash_b0=bands[0], phash_b1=bands[1], phash_b2=bands[2], phash_b3=bands[3])
-    posts = posts_on(db.session, cadre_id, [meta["recorded_at"]])
+    posts = sender.posts_on([meta["recorded_at"]])
     item.village_code = posts.villages[0]
     item.checks = run_checks(item, posts)
     return item

@@ -14,13 +14,15 @@ from ..errors import Unprocessable
 from ..extensions import db
 from ..models import Cadre, MediaItem, WorkReport
 from . import localtime
-from .fences import judge, posts_on
+from .fences import judge
 from .ingest import within_backfill
 from .scope import Scope
+from .senders import Sender
 
 
-def create_report(cadre_id: int, body: dict) -> tuple[WorkReport, bool]:
+def create_report(sender: Sender, body: dict) -> tuple[WorkReport, bool]:
     """Store a report once per client id; (report, created)."""
+    cadre_id = sender.cadre_id
     existing = _by_client_id(cadre_id, body["id"])
     if existing is not None:
         return existing, False
@@ -32,7 +34,7 @@ def create_report(cadre_id: int, body: dict) -> tuple[WorkReport, bool]:
         raise Unprocessable("media not uploaded by you: " + ", ".join(missing),
                             {"media_ids": [f"unknown: {m}" for m in missing]})
     lat, lon = to_wgs84(np.array([body["lat"]]), np.array([body["lon"]]), body["crs"])
-    posts = posts_on(db.session, cadre_id, [body["occurred_at"]])
+    posts = sender.posts_on([body["occurred_at"]])
     village = posts.villages[0]
     accuracy = np.array([np.nan if body.get("accuracy") is None else body["accuracy"]])
     verdicts, distances = judge(db.session, posts, lat, lon, accuracy)

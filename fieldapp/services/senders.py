@@ -3,7 +3,7 @@ together with the cadre's posts over every date an acceptable fix can carry."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
@@ -12,7 +12,7 @@ from ..errors import Forbidden, Unauthorized
 from ..models import Assignment, Device, Region, User
 from ..models.types import utcnow
 from . import localtime
-from .fences import POST_COLUMNS, overlapping_posts
+from .fences import POST_COLUMNS, Posts, local_days, overlapping_posts, posts_from
 from .ingest import current_limits
 from .people import token_digest
 
@@ -22,6 +22,10 @@ class Sender:
     cadre_id: int
     device_id: int | None  # None when a cadre sends with a bearer token
     posts: list[tuple]     # (village code, starts_on, ends_on, boundary version)
+
+    def posts_on(self, moments: list[datetime]) -> Posts:
+        """The post on each moment's local date (moments within the backfill limit)."""
+        return posts_from(self.posts, local_days(moments))
 
 
 def _with_posts(*columns, cadre_id):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from fieldapp.domain.coords import wgs84_to_bd09, wgs84_to_gcj02
 from fieldapp.extensions import db
-from fieldapp.models import AccessLog, Assignment, Ping, Region
+from fieldapp.models import AccessLog, Assignment, Ping, Region, User
 from fieldapp.services import people
 
 from .helpers import (
@@ -200,6 +200,17 @@ def test_device_auth_and_revocation(client):
     assert client.post("/api/v1/pings", json=ping(lat, lon),
                        headers={"Authorization": "Device nope"}).status_code == 401
     assert client.post("/api/v1/pings", json=ping(lat, lon), headers=admin).status_code == 403
+
+
+def test_a_disabled_cadre_login_cannot_send(client):
+    admin = admin_headers(client)
+    cadre, headers = cadre_login(client)
+    (lat, lon), _ = village_points()
+    user_id = db.session.scalar(select(User.id).where(User.cadre_id == cadre.id))
+    client.patch(f"/api/v1/users/{user_id}", json={"active": False}, headers=admin)
+    response = client.post("/api/v1/pings", json=ping(lat, lon), headers=headers)
+    assert response.status_code == 401 and "disabled" in response.get_json()["message"]
+    assert stored() == 0
 
 
 def test_reads_are_scoped_paginated_geojson_and_logged(client):
