@@ -49,10 +49,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.teardown_request(close_request_connection)
 
     from .api import register_blueprints
+    from .api.device_pings import DevicePings
     from .cli import register_commands
 
     register_blueprints(app)
     register_commands(app)
+    app.wsgi_app = DevicePings(app)
     return app
 
 
@@ -64,7 +66,7 @@ def _limit_json_body():
     """JSON bodies have their own, smaller limit than media uploads."""
     limit = current_app.config["MAX_JSON_BYTES"]
     if request.mimetype.endswith("json") and (request.content_length or 0) > limit:
-        raise TooLarge(f"JSON body over {limit} bytes")
+        raise TooLarge.json_body(limit)
     return None
 
 

@@ -44,9 +44,16 @@ class Conflict(ServiceError):
 class TooLarge(ServiceError):
     status = 413
 
+    @classmethod
+    def json_body(cls, limit: int) -> TooLarge:
+        return cls(f"JSON body over {limit} bytes")
+
 
 class Unprocessable(ServiceError):
     status = 422
+
+
+INTERNAL_ERROR = "Internal error; it has been logged."
 
 
 def error_response(code: int, message: str, errors: dict | None = None, headers=None):
@@ -91,4 +98,4 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception):
         db.session.rollback()
         log.exception("unhandled error")
-        return error_response(500, "Internal error; it has been logged.")
+        return error_response(500, INTERNAL_ERROR)

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..database import request_connection
-from ..errors import BadInput, TooLarge, Unprocessable
+from ..errors import Unprocessable
 from ..services import ingest
 from ..services.access_log import log_access
 from ..services.ping_reads import ping_dict, ping_feature, pings_query
@@ -45,30 +45,13 @@ class PingFilter(PageArgs):
     fence = fields.String(validate=validate.OneOf(["inside", "outside", "uncertain",
                                                    "unassigned"]))
 
-def _items_from_body() -> list:
-    body = request.get_json(silent=True)
-    if body is None:
-        raise BadInput("the body must be JSON: one ping object or {\"pings\": [...]}")
-    if isinstance(body, dict) and "pings" in body:
-        items = body["pings"]
-        if not isinstance(items, list):
-            raise Unprocessable("pings must be a list", {"pings": ["Not a valid list."]})
-    elif isinstance(body, dict):
-        items = [body]
-    else:
-        raise BadInput("the body must be one ping object or {\"pings\": [...]}")
-    limit = current_app.config["PING_BATCH_MAX"]
-    if len(items) > limit:
-        raise TooLarge(f"{len(items)} pings in one request; at most {limit}")
-    return items
-
-
 @blp.route("/pings", methods=["POST"])
 @cadre_or_device_required
 @blp.doc(requestBody={"content": {"application/json": {"schema": PingBatch}}})
 def post_pings():
     """Store one ping or a batch of up to 1000; answers per item."""
-    result = ingest.ingest(request_connection(), g.sender, _items_from_body())
+    items = ingest.items_of(request.get_json(silent=True), current_app.config["PING_BATCH_MAX"])
+    result = ingest.ingest(request_connection(), g.sender, items)
     return result.as_dict()
 
 

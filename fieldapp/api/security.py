@@ -51,9 +51,7 @@ def cadre_or_device_required(view):
     def wrapped(*args, **kwargs):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "device":
-            g.sender = senders.by_device(request_connection(), token.strip())
-            if g.sender is None:
-                raise Unauthorized("unknown or revoked device token")
+            g.sender = senders.require_device(request_connection(), token)
         else:
             verify_jwt_in_request()
             g.sender = senders.by_login(request_connection(), int(get_jwt_identity()))

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.coords import to_wgs84_mixed
 from ..domain.pings import PingLimits, Rejected, parse_ping
-from ..errors import Unprocessable
+from ..errors import BadInput, TooLarge, Unprocessable
 from ..models.types import utcnow
 from .fences import judge
 from .ping_rows import SQL_TIMESTAMP, insert_new
@@ -59,6 +59,24 @@ def check_all(items: list) -> None:
     limits = current_limits(utcnow())
     for raw in items:
         parse_ping(raw, limits)
+
+
+def items_of(body: object, limit: int) -> list:
+    """The items of a POST /pings body: one ping object or {"pings": [...]} of at most
+    `limit`; `body` is the parsed JSON, None when it was not JSON."""
+    if body is None:
+        raise BadInput("the body must be JSON: one ping object or {\"pings\": [...]}")
+    if isinstance(body, dict) and "pings" in body:
+        items = body["pings"]
+        if not isinstance(items, list):
+            raise Unprocessable("pings must be a list", {"pings": ["Not a valid list."]})
+    elif isinstance(body, dict):
+        items = [body]
+    else:
+        raise BadInput("the body must be one ping object or {\"pings\": [...]}")
+    if len(items) > limit:
+        raise TooLarge(f"{len(items)} pings in one request; at most {limit}")
+    return items
 
 
 def ingest(conn: Connection, sender: Sender, items: list) -> IngestResult:

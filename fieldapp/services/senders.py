@@ -58,6 +58,14 @@ def by_device(conn: Connection, token: str, device_id: int | None = None) -> Sen
     return Sender(rows[0].cadre_id, rows[0].id, _posts(rows)) if rows else None
 
 
+def require_device(conn: Connection, token: str) -> Sender:
+    """The sender behind `Authorization: Device <token>`; 401 if unknown or revoked."""
+    sender = by_device(conn, token.strip())
+    if sender is None:
+        raise Unauthorized("unknown or revoked device token")
+    return sender
+
+
 def by_login(conn: Connection, user_id: int) -> Sender:
     """The cadre behind an active login; 401 if it is gone, 403 if it is not a cadre's."""
     rows = conn.execute(_LOGIN, {"user_id": user_id, **_backfill_dates()}).all()

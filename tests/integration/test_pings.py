@@ -202,6 +202,60 @@ def test_device_auth_and_revocation(client):
     assert client.post("/api/v1/pings", json=ping(lat, lon), headers=admin).status_code == 403
 
 
+def test_device_path_answers_as_the_flask_route_does(app, client, monkeypatch):
+    """Device-token posts are answered beneath Flask; every answer, good or bad, matches
+    the Flask route's, and nothing is stored by a refused request."""
+    from werkzeug.test import Client
+
+    from .helpers import make_cadre
+
+    cadre = make_cadre()
+    _, token = people.create_device(cadre.id)
+    old_device, revoked = people.create_device(cadre.id)
+    people.revoke_device(old_device)
+    (lat, lon), (olat, olon) = village_points()
+    db.session.commit()
+    flask_route = Client(app.wsgi_app.flask_wsgi, app.response_class)
+    routed_to_flask = []
+    flask_wsgi = app.wsgi_app.flask_wsgi
+    monkeypatch.setattr(app.wsgi_app, "flask_wsgi",
+                        lambda environ, start: routed_to_flask.append(1) or flask_wsgi(environ,
+                                                                                       start))
+    limit = app.config["MAX_JSON_BYTES"]
+    cases = {
+        "one ping": lambda: {"json": ping(lat, lon)},
+        "a batch with a bad item": lambda: {"json": {"pings": [
+            ping(lat, lon), ping(olat, olon), ping(91, lon), {"id": 5}]}},
+        "not JSON": lambda: {"data": "{oops", "content_type": "application/json"},
+        "not an object": lambda: {"json": [1]},
+        "pings not a list": lambda: {"json": {"pings": 5}},
+        "too many": lambda: {"json": {"pings": [ping(lat, lon) for _ in range(1001)]}},
+        "body too large": lambda: {"data": " " * (limit + 1),
+                                   "content_type": "application/json"},
+        "revoked device": lambda: {"json": ping(lat, lon), "token": revoked},
+        "unknown device": lambda: {"json": ping(lat, lon), "token": "nope"},
+    }
+    for name, make in cases.items():
+        answers = []
+        for sender in (client, flask_route):
+            kwargs = make()
+            headers = {"Authorization": f"Device {kwargs.pop('token', token)}"}
+            db.session.commit()
+            response = sender.post("/api/v1/pings", headers=headers, **kwargs)
+            answers.append((response.status_code, response.mimetype,
+                            _without_ids(response.get_json())))
+        assert answers[0] == answers[1], name
+    assert routed_to_flask == []
+    assert stored() == 2 * 3  # per path: "one ping" and the two good pings of the batch
+
+
+def _without_ids(body: dict) -> dict:
+    """An answer with the client ids (fresh per request) left out."""
+    if "results" in body:
+        body["results"] = [{k: v for k, v in r.items() if k != "id"} for r in body["results"]]
+    return body
+
+
 def test_a_disabled_cadre_login_cannot_send(client):
     admin = admin_headers(client)
     cadre, headers = cadre_login(client)

@@ -1,0 +1,77 @@
+"""A phone's `POST /api/v1/pings` with its device token, answered beneath Flask.
+
+Phones send a fix at a time all day, so this one request sets the service's load, and
+Flask's per-request machinery (request context, session, limiter hook, teardown) costs
+more than the ping's own work. These requests are answered straight from WSGI by the same
+services, limits, order of checks and error shape as the Flask route. Anything unusual
+(a bearer token, another content type, a body without Content-Length) goes on to the route.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.wrappers import Response
+
+from ..database import autocommit_connection
+from ..errors import INTERNAL_ERROR, ServiceError, TooLarge, error_response
+from ..extensions import db
+from ..services import ingest, senders
+
+log = logging.getLogger(__name__)
+
+PATH = "/api/v1/pings"
+
+
+class DevicePings:
+    """WSGI middleware in front of the Flask app's own `wsgi_app`."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.flask_wsgi = app.wsgi_app
+
+    def __call__(self, environ, start_response):
+        token = _device_token(environ)
+        if token is None:
+            return self.flask_wsgi(environ, start_response)
+        with self.app.app_context():
+            response = self._answer(environ, token)
+        return response(environ, start_response)
+
+    def _answer(self, environ, token: str) -> Response:
+        config = self.app.config
+        try:
+            length = int(environ["CONTENT_LENGTH"])
+            if length > config["MAX_JSON_BYTES"]:
+                raise TooLarge.json_body(config["MAX_JSON_BYTES"])
+            body = self._json_or_none(environ["wsgi.input"].read(length))
+            with autocommit_connection(db.engine) as conn:
+                sender = senders.require_device(conn, token)
+                items = ingest.items_of(body, config["PING_BATCH_MAX"])
+                result = ingest.ingest(conn, sender, items)
+        except ServiceError as exc:
+            return error_response(exc.status, exc.message, exc.errors)
+        except Exception:
+            log.exception("unhandled error")
+            return error_response(500, INTERNAL_ERROR)
+        return self.app.json.response(result.as_dict())
+
+    def _json_or_none(self, data: bytes) -> object:
+        try:
+            return self.app.json.loads(data)
+        except ValueError:
+            return None
+
+
+def _device_token(environ) -> str | None:
+    """The device token of a request this path answers, else None."""
+    if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != PATH:
+        return None
+    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "device" or not environ.get("CONTENT_LENGTH", "").isdigit():
+        return None
+    mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+    if mimetype != "application/json" and not (mimetype.startswith("application/")
+                                               and mimetype.endswith("+json")):
+        return None
+    return token
