@@ -12,6 +12,8 @@ import json
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from ..database import write_turn
+
 # (column, PostgreSQL type) in insert order; geom is built from lon/lat in the database.
 COLUMNS = [
     ("cadre_id", "integer"), ("device_id", "integer"), ("client_id", "text"),
@@ -48,4 +50,5 @@ def insert_new(conn: Connection, rows: list[list]) -> set[str]:
     else:
         statement = _SQLITE
     payload = json.dumps(rows, separators=(",", ":"))
-    return set(conn.execute(statement, {"rows": payload}).scalars())
+    with write_turn(conn):
+        return set(conn.execute(statement, {"rows": payload}).scalars())
