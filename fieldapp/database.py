@@ -137,6 +137,8 @@ def write_turn(conn: Connection):
 def _forget_write_turns() -> None:
     """A forked child would share its parent's lock file description (and maybe a held
     thread lock): it opens its own on first use."""
+    global _write_turns_lock
+    _write_turns_lock = threading.Lock()
     for turns in _write_turns.values():
         turns.close()
     _write_turns.clear()
