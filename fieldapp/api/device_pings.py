@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from ..database import autocommit_connection
 from ..errors import INTERNAL_ERROR, ServiceError, TooLarge, error_response
@@ -65,13 +65,9 @@ class DevicePings:
 
 def _device_token(environ) -> str | None:
     """The device token of a request this path answers, else None."""
-    if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != PATH:
+    request = Request(environ)
+    if request.method != "POST" or request.path != PATH or not request.is_json:
         return None
-    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() != "device" or not environ.get("CONTENT_LENGTH", "").isdigit():
+    if request.content_length is None:
         return None
-    mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
-    if mimetype != "application/json" and not (mimetype.startswith("application/")
-                                               and mimetype.endswith("+json")):
-        return None
-    return token
+    return senders.device_token(request.headers.get("Authorization", ""))

@@ -49,8 +49,8 @@ def cadre_or_device_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "device":
+        token = senders.device_token(request.headers.get("Authorization", ""))
+        if token is not None:
             g.sender = senders.require_device(request_connection(), token)
         else:
             verify_jwt_in_request()

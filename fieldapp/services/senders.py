@@ -58,9 +58,15 @@ def by_device(conn: Connection, token: str, device_id: int | None = None) -> Sen
     return Sender(rows[0].cadre_id, rows[0].id, _posts(rows)) if rows else None
 
 
+def device_token(authorization: str) -> str | None:
+    """The token of an `Authorization: Device <token>` header, else None."""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "device" else None
+
+
 def require_device(conn: Connection, token: str) -> Sender:
     """The sender behind `Authorization: Device <token>`; 401 if unknown or revoked."""
-    sender = by_device(conn, token.strip())
+    sender = by_device(conn, token)
     if sender is None:
         raise Unauthorized("unknown or revoked device token")
     return sender

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from fieldapp.domain.coords import wgs84_to_bd09, wgs84_to_gcj02
 from fieldapp.extensions import db
 from fieldapp.models import AccessLog, Assignment, Ping, Region, User
-from fieldapp.services import people
+from fieldapp.services import ingest, people
 
 from .helpers import (
     OTHER_VILLAGE,
@@ -247,6 +247,21 @@ def test_device_path_answers_as_the_flask_route_does(app, client, monkeypatch):
         assert answers[0] == answers[1], name
     assert routed_to_flask == []
     assert stored() == 2 * 3  # per path: "one ping" and the two good pings of the batch
+
+    device = {"Authorization": f"Device {token}"}
+    response = client.post("/api/v1/pings", data="{}", content_type="text/plain", headers=device)
+    assert response.status_code == 400 and routed_to_flask == [1]  # not JSON: the route's turn
+
+    def broken(*_args):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(ingest, "ingest", broken)
+    answers = [sender.post("/api/v1/pings", json=ping(lat, lon), headers=device)
+               for sender in (client, flask_route)]
+    assert [(a.status_code, a.get_json()) for a in answers] == 2 * [(500, {
+        "code": 500, "status": "Internal Server Error", "errors": {},
+        "message": "Internal error; it has been logged."})]
+    assert stored() == 2 * 3
 
 
 def _without_ids(body: dict) -> dict:
