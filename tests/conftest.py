@@ -109,6 +109,8 @@ def ctx(app):
 def _empty_tables(db) -> None:
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
+            if table.name == "sender_version":  # its one row is schema, not data
+                continue
             if table.name == "regions":
                 conn.execute(text("DELETE FROM regions WHERE code NOT LIKE '410922%'"))
             else:

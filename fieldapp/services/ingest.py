@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from .senders import Sender
 
 
+class StaleSender(Exception):
+    """A cached sender was not confirmed: its guarded INSERT stored nothing (every ping was
+    a duplicate, none was valid, or the sender changed). Nothing was stored; read the
+    sender afresh and ingest again."""
+
+
 @dataclass
 class IngestResult:
     results: list[dict] = field(default_factory=list)
@@ -82,7 +88,8 @@ def items_of(body: object, limit: int) -> list:
 def ingest(conn: Connection, sender: Sender, items: list) -> IngestResult:
     """Store what is valid in `items`; answer per item, in order.
 
-    `conn` is an autocommit connection: the batch's one INSERT commits by itself.
+    `conn` is an autocommit connection: the batch's one INSERT commits by itself. A cached
+    sender (one with a version) is confirmed by that INSERT, or StaleSender is raised.
     """
     now = utcnow()
     limits = current_limits(now)
@@ -106,6 +113,8 @@ def ingest(conn: Connection, sender: Sender, items: list) -> IngestResult:
         valid.append(ping)
     if valid:
         _store(conn, sender, valid, now)
+    elif sender.version is not None:
+        raise StaleSender
     result.results = [_answer(r) for r in result.results]
     return result
 
@@ -130,7 +139,9 @@ def _store(conn: Connection, sender: Sender, pings: list[dict], now: datetime) -
                      distances[i]])
         p.update(status="duplicate", fence=verdicts[i], village_code=posts.villages[i],
                  distance_m=distances[i])
-    inserted = insert_new(conn, rows)
+    inserted = insert_new(conn, rows, sender.version)
+    if not inserted and sender.version is not None:
+        raise StaleSender
     for p in pings:
         if p["client_id"] in inserted:
             p["status"] = "accepted"

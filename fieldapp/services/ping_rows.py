@@ -26,29 +26,33 @@ COLUMNS = [
 ]
 NAMES = [name for name, _ in COLUMNS]
 _NAMES = ", ".join(NAMES)
-_POSTGRES = text(
-    f"INSERT INTO pings ({_NAMES}, geom) "
-    f"SELECT {_NAMES}, ST_SetSRID(ST_MakePoint(lon, lat), 4326) "
-    f"FROM json_to_recordset(CAST(:rows AS json)) AS r("
-    + ", ".join(f"{name} {kind}" for name, kind in COLUMNS) + ") "
-    "ON CONFLICT (cadre_id, client_id) DO NOTHING RETURNING client_id")
 _LAT, _LON = NAMES.index("lat"), NAMES.index("lon")
-_SQLITE = text(
-    f"INSERT INTO pings ({_NAMES}, geom) "
-    "SELECT " + ", ".join(f"value ->> {i}" for i in range(len(COLUMNS)))
-    + f", MakePoint(value ->> {_LON}, value ->> {_LAT}, 4326) FROM json_each(:rows) WHERE true "
-    "ON CONFLICT (cadre_id, client_id) DO NOTHING RETURNING client_id")
+_SELECT = {
+    "postgresql": f"SELECT {_NAMES}, ST_SetSRID(ST_MakePoint(lon, lat), 4326) "
+                  "FROM json_to_recordset(CAST(:rows AS json)) AS r("
+                  + ", ".join(f"{name} {kind}" for name, kind in COLUMNS) + ")",
+    "sqlite": "SELECT " + ", ".join(f"value ->> {i}" for i in range(len(COLUMNS)))
+              + f", MakePoint(value ->> {_LON}, value ->> {_LAT}, 4326) FROM json_each(:rows)",
+}
+_AT_VERSION = "(SELECT version FROM sender_version) = :version"
+_STATEMENTS = {
+    (dialect, guarded): text(
+        f"INSERT INTO pings ({_NAMES}, geom) {select} "
+        f"WHERE {_AT_VERSION if guarded else 'true'} "  # SQLite's upsert needs a WHERE
+        "ON CONFLICT (cadre_id, client_id) DO NOTHING RETURNING client_id")
+    for dialect, select in _SELECT.items() for guarded in (False, True)
+}
 
 SQL_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"  # naive UTC, as the UTCDateTime columns store it
 
 
-def insert_new(conn: Connection, rows: list[list]) -> set[str]:
+def insert_new(conn: Connection, rows: list[list], version: int | None = None) -> set[str]:
     """Insert `rows` (values in COLUMNS order, timestamps as naive-UTC strings) in one
-    statement; return the client ids that were new."""
-    if conn.dialect.name == "postgresql":
-        statement, rows = _POSTGRES, [dict(zip(NAMES, row, strict=True)) for row in rows]
-    else:
-        statement = _SQLITE
-    payload = json.dumps(rows, separators=(",", ":"))
+    statement; return the client ids that were new. With `version`, insert nothing unless
+    the sender version still holds it."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        rows = [dict(zip(NAMES, row, strict=True)) for row in rows]
+    params = {"rows": json.dumps(rows, separators=(",", ":")), "version": version}
     with write_turn(conn):
-        return set(conn.execute(statement, {"rows": payload}).scalars())
+        return set(conn.execute(_STATEMENTS[dialect, version is not None], params).scalars())

@@ -1,15 +1,22 @@
 """Who is sending locations (a device token or a cadre's login), read in one statement
-together with the cadre's posts over every date an acceptable fix can carry."""
+together with the cadre's posts over every date an acceptable fix can carry.
+
+Phones send all day, so each worker keeps the senders of the device tokens it has seen,
+each with the sender version it was read at (`SenderVersion`). A cached sender is used only
+under that version: its pings are inserted only while the version still holds
+(`ping_rows.insert_new`), so a revoked device or a changed post is caught by the very
+INSERT, and the caller reads the sender afresh and tries once more.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from ..errors import Forbidden, Unauthorized
-from ..models import Assignment, Device, Region, User
+from ..models import Assignment, Device, Region, SenderVersion, User
 from ..models.types import utcnow
 from . import localtime
 from .fences import POST_COLUMNS, Posts, local_days, overlapping_posts, posts_from
@@ -22,6 +29,7 @@ class Sender:
     cadre_id: int
     device_id: int | None  # None when a cadre sends with a bearer token
     posts: list[tuple]     # (village code, starts_on, ends_on, boundary version)
+    version: int | None = None  # set on a cached sender: store its pings only at this version
 
     def posts_on(self, moments: list[datetime]) -> Posts:
         """The post on each moment's local date (moments within the backfill limit)."""
@@ -33,8 +41,11 @@ def _with_posts(*columns, cadre_id):
             .outerjoin(Region, Region.code == Assignment.region_code))
 
 
-_DEVICE = (_with_posts(Device.id, Device.cadre_id, cadre_id=Device.cadre_id)
+_VERSION = select(SenderVersion.version).scalar_subquery().label("sender_version")
+_DEVICE = (_with_posts(Device.id, Device.cadre_id, _VERSION, cadre_id=Device.cadre_id)
            .where(Device.token_hash == bindparam("digest"), Device.revoked_at.is_(None)))
+CACHE_LIMIT = 100_000  # senders per worker; past it the cache starts afresh
+_cache: dict[tuple, Sender] = {}
 _LOGIN = (_with_posts(User.active, User.role, User.cadre_id, cadre_id=User.cadre_id)
           .where(User.id == bindparam("user_id")))
 
@@ -53,9 +64,28 @@ def _posts(rows) -> list[tuple]:
 
 def by_device(conn: Connection, token: str, device_id: int | None = None) -> Sender | None:
     """The unrevoked device holding `token` (and numbered `device_id`, when given)."""
+    return _read_device(conn, token_digest(token), _backfill_dates(), device_id)
+
+
+def _read_device(conn: Connection, digest: str, dates: dict[str, date],
+                 device_id: int | None = None) -> Sender | None:
+    """The sender, fresh from the database; the cache keeps it with its version."""
     statement = _DEVICE if device_id is None else _DEVICE.where(Device.id == device_id)
-    rows = conn.execute(statement, {"digest": token_digest(token), **_backfill_dates()}).all()
-    return Sender(rows[0].cadre_id, rows[0].id, _posts(rows)) if rows else None
+    rows = conn.execute(statement, {"digest": digest, **dates}).all()
+    if not rows:
+        _cache.pop(_cache_key(conn, digest, dates), None)
+        return None
+    sender = Sender(rows[0].cadre_id, rows[0].id, _posts(rows))
+    if device_id is None and rows[0].sender_version is not None:
+        if len(_cache) >= CACHE_LIMIT:
+            _cache.clear()
+        _cache[_cache_key(conn, digest, dates)] = replace(
+            sender, version=rows[0].sender_version)
+    return sender
+
+
+def _cache_key(conn: Connection, digest: str, dates: dict[str, date]) -> tuple:
+    return conn.engine.url, digest, dates["first"], dates["last"]
 
 
 def device_token(authorization: str) -> str | None:
@@ -67,6 +97,17 @@ def device_token(authorization: str) -> str | None:
 def require_device(conn: Connection, token: str) -> Sender:
     """The sender behind `Authorization: Device <token>`; 401 if unknown or revoked."""
     sender = by_device(conn, token)
+    if sender is None:
+        raise Unauthorized("unknown or revoked device token")
+    return sender
+
+
+def cached_device(conn: Connection, token: str) -> Sender:
+    """`require_device` from this worker's cache when it holds the token. That sender
+    carries its version; `ingest` raises `StaleSender` unless its INSERT confirmed it."""
+    dates = _backfill_dates()
+    digest = token_digest(token)
+    sender = _cache.get(_cache_key(conn, digest, dates)) or _read_device(conn, digest, dates)
     if sender is None:
         raise Unauthorized("unknown or revoked device token")
     return sender
