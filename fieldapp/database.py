@@ -10,6 +10,8 @@ from contextlib import contextmanager, nullcontext
 from flask import g
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import TextClause
 
 SPATIALITE_HINT = ("SpatiaLite is not available: apt-get install libsqlite3-mod-spatialite "
                    "(and pip install pysqlite3-binary if this Python's sqlite3 cannot load "
@@ -91,6 +93,39 @@ def autocommit_connection(engine: Engine) -> Connection:
     if engine.dialect.name == "sqlite":  # the DB-API connection already runs in autocommit
         return engine.connect().execution_options(**{_STATEMENT_TRANSACTIONS: True})
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+_compiled: dict[tuple[TextClause, str], tuple[str, tuple | None]] = {}
+
+
+def driver_rows(conn: Connection, statement: TextClause, params: dict) -> list[tuple]:
+    """Run `statement` on the DB-API cursor beneath `conn` and return its rows.
+
+    Only for the one statement of a phone's single ping: there SQLAlchemy's execution
+    context and result cost more CPU than the statement. It is compiled for the dialect
+    once; a driver error is raised as SQLAlchemy's, and a lost connection is invalidated
+    as SQLAlchemy would do it.
+    """
+    dialect = conn.dialect
+    key = (statement, dialect.name)
+    if key not in _compiled:
+        compiled = statement.compile(dialect=dialect)
+        _compiled[key] = (compiled.string, compiled.positiontup if compiled.positional else None)
+    sql, positions = _compiled[key]
+    args = params if positions is None else [params[name] for name in positions]
+    driver_connection = conn.connection.driver_connection
+    cursor = driver_connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        return cursor.fetchall()
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, driver_connection, cursor)
+        if lost:
+            conn.invalidate()
+        raise DBAPIError.instance(sql, args, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect) from exc
+    finally:
+        cursor.close()
 
 
 class WriteTurns:

@@ -12,7 +12,7 @@ import json
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ..database import write_turn
+from ..database import driver_rows, write_turn
 
 # (column, PostgreSQL type) in insert order; geom is built from lon/lat in the database.
 COLUMNS = [
@@ -55,4 +55,5 @@ def insert_new(conn: Connection, rows: list[list], version: int | None = None) -
         rows = [dict(zip(NAMES, row, strict=True)) for row in rows]
     params = {"rows": json.dumps(rows, separators=(",", ":")), "version": version}
     with write_turn(conn):
-        return set(conn.execute(_STATEMENTS[dialect, version is not None], params).scalars())
+        return {row[0] for row in driver_rows(conn, _STATEMENTS[dialect, version is not None],
+                                              params)}
