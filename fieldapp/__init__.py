@@ -7,7 +7,12 @@ from pathlib import Path
 from flask import Flask, current_app, request
 
 from .config import load_settings
-from .database import close_request_connection, engine_options, install_sqlite_pragmas
+from .database import (
+    close_request_connection,
+    engine_options,
+    install_sqlite_pragmas,
+    ping_when_idle,
+)
 from .errors import TooLarge, error_response, register_error_handlers
 from .extensions import db, jwt, limiter, migrate, rest_api
 
@@ -39,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine)
+        ping_when_idle(db.engine, settings["DB_PING_IDLE_S"])
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     rest_api.init_app(app)
     jwt.init_app(app)

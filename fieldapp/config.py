@@ -23,6 +23,8 @@ SETTINGS: list[Setting] = [
     Setting("DATABASE_URL", "", str,
             "SQLAlchemy URL. Empty: SQLite + SpatiaLite in instance/fieldapp.db. "
             "PostGIS: postgresql+psycopg://user@host/db"),
+    Setting("DB_PING_IDLE_S", 1.0, float,
+            "A pooled PostgreSQL connection idle this long is tested before use, seconds"),
     Setting("SECRET_KEY", "", str,
             "Signs access tokens. Empty: a random key kept in instance/secret_key"),
     Setting("UPLOAD_DIR", "uploads", str, "Local media store (content-addressed)"),

@@ -5,12 +5,13 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 
 from flask import g
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.sql.elements import TextClause
 
 SPATIALITE_HINT = ("SpatiaLite is not available: apt-get install libsqlite3-mod-spatialite "
@@ -49,8 +50,35 @@ def engine_options(url: str) -> tuple[str, dict]:
         options["module"] = sqlite_dbapi()
         options["connect_args"] = {"timeout": 30, "check_same_thread": False}
         return parsed.render_as_string(hide_password=False), options
-    options["pool_pre_ping"] = True
     return url, options
+
+
+def ping_when_idle(engine: Engine, idle_s: float) -> None:
+    """On PostgreSQL, test a pooled connection at checkout only after it sat idle `idle_s`.
+
+    SQLAlchemy's pool_pre_ping tests at every checkout: a round trip per request, as much
+    as a single ping's own INSERT. A connection used a moment ago is alive unless the
+    server restarted in that moment; SQLAlchemy then sees the loss on the next statement
+    and renews the pool, and the device path tries once more.
+    """
+    if engine.dialect.name == "sqlite":
+        return
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise DisconnectionError("a pooled connection was lost") from exc
+            raise
 
 
 def install_sqlite_pragmas(engine: Engine) -> None:
@@ -120,8 +148,9 @@ def driver_rows(conn: Connection, statement: TextClause, params: dict) -> list[t
         return cursor.fetchall()
     except dialect.loaded_dbapi.Error as exc:
         lost = dialect.is_disconnect(exc, driver_connection, cursor)
-        if lost:
+        if lost:  # its pool-mates are likely lost too: renew the pool, as SQLAlchemy does
             conn.invalidate()
+            conn.engine.dispose(close=False)
         raise DBAPIError.instance(sql, args, exc, dialect.loaded_dbapi.Error,
                                   connection_invalidated=lost, dialect=dialect) from exc
     finally:

@@ -12,6 +12,7 @@ import logging
 
 from flask import Flask
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Request, Response
 
 from ..database import autocommit_connection
@@ -46,14 +47,25 @@ class DevicePings:
             if length > config["MAX_JSON_BYTES"]:
                 raise TooLarge.json_body(config["MAX_JSON_BYTES"])
             body = self._json_or_none(environ["wsgi.input"].read(length))
-            with autocommit_connection(db.engine) as conn:
-                result = self._ingest(conn, token, body)
+            result = self._ingest_once_more_if_lost(token, body)
         except ServiceError as exc:
             return error_response(exc.status, exc.message, exc.errors)
         except Exception:
             log.exception("unhandled error")
             return error_response(500, INTERNAL_ERROR)
         return self.app.json.response(result.as_dict())
+
+    def _ingest_once_more_if_lost(self, token: str, body: object) -> ingest.IngestResult:
+        """A connection lost to a server restart (see `ping_when_idle`) is renewed and the
+        request tried once more; pings the lost attempt stored answer as duplicates."""
+        try:
+            with autocommit_connection(db.engine) as conn:
+                return self._ingest(conn, token, body)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        with autocommit_connection(db.engine) as conn:
+            return self._ingest(conn, token, body)
 
     def _ingest(self, conn: Connection, token: str, body: object) -> ingest.IngestResult:
         """Ingest as the route does, first with the cached sender. That path answers only
