@@ -150,11 +150,11 @@ def single_pings(port: int, tokens: list[str], bodies: list[list[bytes]]) -> dic
 def raw_load(url: str, pings: list[dict], cadre_id: int) -> float:
     """The ceiling: the same rows, every column the app stores, into the same indexed
     table in one bulk operation."""
-    from fieldapp.services.ping_rows import NAMES, SQL_TIMESTAMP
+    from fieldapp.services.ping_rows import NAMES, sql_timestamp
 
-    received = datetime.now(UTC).strftime(SQL_TIMESTAMP)
+    received = sql_timestamp(datetime.now(UTC))
     rows = [[cadre_id, cadre_id, f"raw-{p['id']}",
-             datetime.fromisoformat(p["recorded_at"]).strftime(SQL_TIMESTAMP), received,
+             sql_timestamp(datetime.fromisoformat(p["recorded_at"])), received,
              p["lat"], p["lon"], p["lat"], p["lon"], "wgs84", p["accuracy"], None, None, None,
              None, p["battery"], None, None, VILLAGE, "inside", 0.0] for p in pings]
     columns = ", ".join(NAMES) + ", geom"

@@ -109,11 +109,11 @@ def to_wgs84(lat, lon, crs: str):
     raise ValueError(f"unknown crs {crs!r}; expected one of {', '.join(CRS_NAMES)}")
 
 
-def to_wgs84_mixed(lat: np.ndarray, lon: np.ndarray, crs: np.ndarray):
-    """Convert a batch whose items each name their own crs."""
+def to_wgs84_mixed(lat: np.ndarray, lon: np.ndarray, crs):
+    """Convert a batch whose items each name their own crs (a sequence of names)."""
     out_lat, out_lon = np.array(lat, dtype=float), np.array(lon, dtype=float)
-    for name in ("gcj02", "bd09"):
-        mask = crs == name
-        if mask.any():
-            out_lat[mask], out_lon[mask] = to_wgs84(out_lat[mask], out_lon[mask], name)
+    names = np.asarray(crs)
+    for name in set(names.tolist()) - {"wgs84"}:
+        mask = names == name
+        out_lat[mask], out_lon[mask] = to_wgs84(out_lat[mask], out_lon[mask], name)
     return out_lat, out_lon

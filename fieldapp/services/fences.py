@@ -105,5 +105,5 @@ def judge(executor: Executor, posts: Posts, lat: np.ndarray, lon: np.ndarray,
         mask = codes == code
         distances[mask] = fence.distances_m(lat[mask], lon[mask])
         verdicts[mask] = classify(distances[mask], accuracy[mask], rules)
-    rounded = [None if np.isnan(d) else round(float(d), 1) for d in distances]
+    rounded = [None if d != d else round(d, 1) for d in distances.tolist()]  # NaN: no post
     return verdicts.tolist(), rounded

@@ -8,7 +8,7 @@ database in one INSERT … ON CONFLICT DO NOTHING RETURNING, so a resent id
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,7 +20,7 @@ from ..domain.pings import PingLimits, Rejected, parse_ping
 from ..errors import BadInput, TooLarge, Unprocessable
 from ..models.types import utcnow
 from .fences import judge
-from .ping_rows import SQL_TIMESTAMP, insert_new
+from .ping_rows import insert_new, sql_timestamp
 
 if TYPE_CHECKING:
     from .senders import Sender
@@ -122,17 +122,17 @@ def ingest(conn: Connection, sender: Sender, items: list) -> IngestResult:
 def _store(conn: Connection, sender: Sender, pings: list[dict], now: datetime) -> None:
     orig_lat = np.fromiter((p["lat"] for p in pings), float, len(pings))
     orig_lon = np.fromiter((p["lon"] for p in pings), float, len(pings))
-    crs = np.array([p["crs"] for p in pings])
+    crs = [p["crs"] for p in pings]
     lat, lon = to_wgs84_mixed(orig_lat, orig_lon, crs)
     posts = sender.posts_on([p["recorded_at"] for p in pings])
     accuracy = np.array([np.nan if p["accuracy"] is None else p["accuracy"] for p in pings])
     verdicts, distances = judge(conn, posts, lat, lon, accuracy)
     lat, lon = lat.tolist(), lon.tolist()
-    received = _sql_time(now)
+    received = sql_timestamp(now)
     rows = []
     for i, p in enumerate(pings):
         rows.append([sender.cadre_id, sender.device_id, p["client_id"],
-                     _sql_time(p["recorded_at"]), received, lat[i], lon[i], p["lat"],
+                     sql_timestamp(p["recorded_at"]), received, lat[i], lon[i], p["lat"],
                      p["lon"], p["crs"], p["accuracy"],
                      p["altitude"], p["speed"], p["heading"], p["provider"], p["battery"],
                      p["mock"], p["challenge_id"], posts.villages[i], verdicts[i],
@@ -145,10 +145,6 @@ def _store(conn: Connection, sender: Sender, pings: list[dict], now: datetime) -
     for p in pings:
         if p["client_id"] in inserted:
             p["status"] = "accepted"
-
-
-def _sql_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(SQL_TIMESTAMP)
 
 
 def _answer(item: dict) -> dict:

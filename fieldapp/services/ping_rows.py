@@ -8,6 +8,7 @@ arrays (`json_each`, then `->> n`), so rows are built as lists in COLUMNS order.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -43,11 +44,15 @@ _STATEMENTS = {
     for dialect, select in _SELECT.items() for guarded in (False, True)
 }
 
-SQL_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"  # naive UTC, as the UTCDateTime columns store it
+
+
+def sql_timestamp(moment: datetime) -> str:
+    """`moment` as the UTCDateTime columns store it: naive UTC, always with microseconds."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def insert_new(conn: Connection, rows: list[list], version: int | None = None) -> set[str]:
-    """Insert `rows` (values in COLUMNS order, timestamps as naive-UTC strings) in one
+    """Insert `rows` (values in COLUMNS order, timestamps from `sql_timestamp`) in one
     statement; return the client ids that were new. With `version`, insert nothing unless
     the sender version still holds it."""
     dialect = conn.dialect.name
