@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     db.init_app(app)
     with app.app_context():
-        install_sqlite_pragmas(db.engine)
+        install_sqlite_pragmas(db.engine, settings["SQLITE_CHECKPOINT_PAGES"])
         ping_when_idle(db.engine, settings["DB_PING_IDLE_S"])
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     rest_api.init_app(app)

@@ -25,6 +25,9 @@ SETTINGS: list[Setting] = [
             "PostGIS: postgresql+psycopg://user@host/db"),
     Setting("DB_PING_IDLE_S", 1.0, float,
             "A pooled PostgreSQL connection idle this long is tested before use, seconds"),
+    Setting("SQLITE_CHECKPOINT_PAGES", 20_000, int,
+            "WAL pages SQLite gathers before copying them into the database file "
+            "(4 KiB each; every writer waits for that copy)"),
     Setting("SECRET_KEY", "", str,
             "Signs access tokens. Empty: a random key kept in instance/secret_key"),
     Setting("UPLOAD_DIR", "uploads", str, "Local media store (content-addressed)"),

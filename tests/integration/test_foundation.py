@@ -103,3 +103,17 @@ def test_missing_spatialite_says_what_to_install(tmp_path, monkeypatch):
         assert "apt-get install libsqlite3-mod-spatialite" in str(exc)
     else:
         raise AssertionError("expected SpatiaLite to fail to load")
+
+
+def test_sqlite_connections_keep_wal_foreign_keys_and_the_checkpoint_setting(ctx):
+    import pytest
+
+    from fieldapp.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas")
+    with db.engine.connect() as conn:
+        pragmas = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                   for name in ("journal_mode", "foreign_keys", "wal_autocheckpoint")}
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1,
+                       "wal_autocheckpoint": ctx.config["SQLITE_CHECKPOINT_PAGES"]}
