@@ -150,6 +150,7 @@ def single_pings(port: int, tokens: list[str], bodies: list[list[bytes]]) -> dic
 def raw_load(url: str, pings: list[dict], cadre_id: int) -> float:
     """The ceiling: the same rows, every column the app stores, into the same indexed
     table in one bulk operation."""
+    from fieldapp.config import SETTINGS
     from fieldapp.services.ping_rows import NAMES, sql_timestamp
 
     received = sql_timestamp(datetime.now(UTC))
@@ -164,6 +165,9 @@ def raw_load(url: str, pings: list[dict], cadre_id: int) -> float:
         conn = sqlite.connect(make_url(url).database)
         conn.enable_load_extension(True)
         conn.load_extension("mod_spatialite")
+        pages = next(s.default for s in SETTINGS if s.key == "SQLITE_CHECKPOINT_PAGES")
+        for pragma in ("synchronous=NORMAL", f"wal_autocheckpoint={pages}"):  # as the app's
+            conn.execute(f"PRAGMA {pragma}")
         started = time.perf_counter()
         conn.execute("BEGIN")
         conn.executemany(f"INSERT INTO pings ({columns}) VALUES ({', '.join('?' * len(NAMES))}"
@@ -251,7 +255,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=40, help="batches of 500 per round")
     parser.add_argument("--batch-clients", type=int, default=2,
                         help="concurrent clients sending batches (one per worker)")
-    parser.add_argument("--singles", type=int, default=100,
+    parser.add_argument("--singles", type=int, default=400,
                         help="requests per client per round")
     parser.add_argument("--port", type=int, default=8911)
     args = parser.parse_args()

@@ -8,6 +8,8 @@ from flask import Flask, current_app, request
 
 from .config import load_settings
 from .database import (
+    AUTOCOMMIT_ENGINE,
+    autocommit_engine,
     close_request_connection,
     engine_options,
     install_sqlite_pragmas,
@@ -44,7 +46,10 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine, settings["SQLITE_CHECKPOINT_PAGES"])
-        ping_when_idle(db.engine, settings["DB_PING_IDLE_S"])
+        autocommit = autocommit_engine(db.engine, url, options)
+        for engine in {db.engine, autocommit}:
+            ping_when_idle(engine, settings["DB_PING_IDLE_S"])
+        app.extensions[AUTOCOMMIT_ENGINE] = autocommit
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     rest_api.init_app(app)
     jwt.init_app(app)

@@ -8,8 +8,8 @@ import threading
 import time
 from contextlib import contextmanager, nullcontext
 
-from flask import g
-from sqlalchemy import event, text
+from flask import current_app, g
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.sql.elements import TextClause
@@ -114,16 +114,31 @@ def install_sqlite_pragmas(engine: Engine, checkpoint_pages: int) -> None:
 _STATEMENT_TRANSACTIONS = "fieldapp_statement_transactions"
 
 
-def autocommit_connection(engine: Engine) -> Connection:
-    """A connection on which each statement commits by itself.
+AUTOCOMMIT_ENGINE = "fieldapp_autocommit_engine"  # its key in app.extensions
+
+
+def autocommit_engine(engine: Engine, url: str, options: dict) -> Engine:
+    """The engine behind `autocommit_connection`. On PostgreSQL a second pool whose
+    connections are made in autocommit once: switching the mode at every checkout and
+    rolling back at every return cost as much CPU as a single ping's INSERT. SQLite's
+    connections already run in autocommit (see `install_sqlite_pragmas`)."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    return create_engine(url, **options, isolation_level="AUTOCOMMIT",
+                         pool_reset_on_return=None)
+
+
+def autocommit_connection() -> Connection:
+    """A connection of the current app on which each statement commits by itself.
 
     For hot paths whose only write is one statement: PostgreSQL is spared the BEGIN and
     COMMIT round trips, and SQLite holds its write lock for that statement alone instead
     of from the first read to the end of the request.
     """
-    if engine.dialect.name == "sqlite":  # the DB-API connection already runs in autocommit
+    engine = current_app.extensions[AUTOCOMMIT_ENGINE]
+    if engine.dialect.name == "sqlite":
         return engine.connect().execution_options(**{_STATEMENT_TRANSACTIONS: True})
-    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    return engine.connect()
 
 
 _compiled: dict[tuple[TextClause, str], tuple[str, tuple | None]] = {}
@@ -246,9 +261,7 @@ def request_connection() -> Connection:
     """This request's `autocommit_connection`, opened on first use and closed at teardown."""
     conn = g.get("autocommit_connection")
     if conn is None:
-        from .extensions import db
-
-        conn = g.autocommit_connection = autocommit_connection(db.engine)
+        conn = g.autocommit_connection = autocommit_connection()
     return conn
 
 

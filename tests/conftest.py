@@ -85,9 +85,11 @@ def app(database_url, tmp_path_factory):
             assert import_features(load_features(path), level, code_field=code_field).ok
     yield app
     with app.app_context():
+        from fieldapp.database import AUTOCOMMIT_ENGINE
         from fieldapp.extensions import db
 
         db.engine.dispose()
+        app.extensions[AUTOCOMMIT_ENGINE].dispose()
 
 
 @pytest.fixture()

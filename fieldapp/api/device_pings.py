@@ -17,7 +17,6 @@ from werkzeug.wrappers import Request, Response
 
 from ..database import autocommit_connection
 from ..errors import INTERNAL_ERROR, ServiceError, TooLarge, error_response
-from ..extensions import db
 from ..services import ingest, senders
 
 log = logging.getLogger(__name__)
@@ -59,12 +58,12 @@ class DevicePings:
         """A connection lost to a server restart (see `ping_when_idle`) is renewed and the
         request tried once more; pings the lost attempt stored answer as duplicates."""
         try:
-            with autocommit_connection(db.engine) as conn:
+            with autocommit_connection() as conn:
                 return self._ingest(conn, token, body)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
-        with autocommit_connection(db.engine) as conn:
+        with autocommit_connection() as conn:
             return self._ingest(conn, token, body)
 
     def _ingest(self, conn: Connection, token: str, body: object) -> ingest.IngestResult:

@@ -58,7 +58,7 @@ def send(cadre_id: int, fixes: list[tuple[str, tuple[float, float], float | None
               "lon": where[1] + dx, **({"accuracy": acc} if acc is not None else {}), **extra}
              for (when, where, acc), (dy, dx) in zip(fixes, noise.tolist(), strict=True)]
     _, token = people.create_device(cadre_id)  # commits: no session transaction stays open
-    with autocommit_connection(db.engine) as conn:
+    with autocommit_connection() as conn:
         result = ingest.ingest(conn, senders.by_device(conn, token), items).as_dict()
     assert result["rejected"] == 0, result
     return result

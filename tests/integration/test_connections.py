@@ -4,11 +4,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import current_app
 from geoalchemy2.shape import to_shape
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
 from fieldapp import create_app
+from fieldapp.database import AUTOCOMMIT_ENGINE, autocommit_connection
 from fieldapp.extensions import db
 from fieldapp.models import Ping, Region
 from fieldapp.services import people
@@ -38,6 +40,7 @@ def restart_server_connections(url: str) -> int:
             "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
     engine.dispose()
     db.engine.dispose()
+    current_app.extensions[AUTOCOMMIT_ENGINE].dispose()
     return ended
 
 
@@ -58,7 +61,7 @@ def test_a_ping_on_a_lost_connection_is_tried_once_more(ctx, postgres, tmp_path)
     headers = {"Authorization": f"Device {token}"}
     assert phone.post("/api/v1/pings", json=first, headers=headers).status_code == 200
     with phone_app.app_context():  # the pool holds several connections, all to be lost
-        held = [db.engine.connect() for _ in range(3)]
+        held = [autocommit_connection() for _ in range(3)]
         for conn in held:
             conn.exec_driver_sql("SELECT 1")
             conn.close()

@@ -31,7 +31,7 @@ def test_autocommit_connection_commits_each_statement_and_holds_no_lock(ctx):
 
     add = text("INSERT INTO cadres (name, role, created_at) "
                "VALUES (:name, 'team_member', CURRENT_TIMESTAMP)")
-    with autocommit_connection(db.engine) as conn:
+    with autocommit_connection() as conn:
         conn.execute(add, {"name": "a"})
         with db.engine.begin() as other:
             assert other.execute(text("SELECT count(*) FROM cadres")).scalar() == 1
