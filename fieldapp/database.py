@@ -6,6 +6,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
 from flask import current_app, g
@@ -187,6 +188,7 @@ class WriteTurns:
     def __init__(self, database: str):
         self._threads = threading.Lock()
         self._fd = os.open(database + "-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        self._writer: Connection | None = None
 
     @contextmanager
     def turn(self):
@@ -197,8 +199,26 @@ class WriteTurns:
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
 
-    def close(self) -> None:
+    @contextmanager
+    def turn_on(self, engine: Engine) -> Iterator[Connection]:
+        """A turn, writing on this process's one writer connection. A write by any other
+        connection makes SQLite drop a connection's whole page cache, so one writer per
+        process reads far fewer pages again than one per request thread did."""
+        with self.turn():
+            if self._writer is None:
+                self._writer = engine.connect().execution_options(
+                    **{_STATEMENT_TRANSACTIONS: True})
+            yield self._writer
+
+    def forget(self) -> None:
+        """In a forked child: close the lock file, and never close the parent's writer
+        connection (SQLite must not close a connection inherited across fork)."""
         os.close(self._fd)
+        if self._writer is not None:
+            _inherited_writers.append(self._writer)
+
+
+_inherited_writers: list[Connection] = []
 
 
 _write_turns: dict[str, WriteTurns] = {}
@@ -206,23 +226,24 @@ _write_turns_lock = threading.Lock()
 
 
 def write_turn(conn: Connection):
-    """Context for one autocommit write statement: on a SQLite file, wait for the turn."""
+    """Context for one autocommit write statement, giving the connection to write on: on
+    a SQLite file, this process's writer connection once the turn comes; else `conn`."""
     database = conn.engine.url.database
     if conn.dialect.name != "sqlite" or not database or database == ":memory:":
-        return nullcontext()
+        return nullcontext(conn)
     with _write_turns_lock:
         if database not in _write_turns:
             _write_turns[database] = WriteTurns(database)
-    return _write_turns[database].turn()
+    return _write_turns[database].turn_on(conn.engine)
 
 
 def _forget_write_turns() -> None:
-    """A forked child would share its parent's lock file description (and maybe a held
-    thread lock): it opens its own on first use."""
+    """A forked child would share its parent's lock file description, writer connection
+    (and maybe a held thread lock): it opens its own on first use."""
     global _write_turns_lock
     _write_turns_lock = threading.Lock()
     for turns in _write_turns.values():
-        turns.close()
+        turns.forget()
     _write_turns.clear()
 
 

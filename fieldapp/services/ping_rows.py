@@ -59,6 +59,6 @@ def insert_new(conn: Connection, rows: list[list], version: int | None = None) -
     if dialect == "postgresql":
         rows = [dict(zip(NAMES, row, strict=True)) for row in rows]
     params = {"rows": json.dumps(rows, separators=(",", ":")), "version": version}
-    with write_turn(conn):
-        return {row[0] for row in driver_rows(conn, _STATEMENTS[dialect, version is not None],
+    with write_turn(conn) as writer:
+        return {row[0] for row in driver_rows(writer, _STATEMENTS[dialect, version is not None],
                                               params)}

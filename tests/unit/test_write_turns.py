@@ -51,3 +51,19 @@ def test_another_process_waits_and_a_fork_opens_its_own_lock(tmp_path):
     child.join(5)
     assert child.exitcode == 0 and forgotten.value
     engine.dispose()
+
+
+def test_the_writes_of_a_process_share_one_connection(tmp_path):
+    """Each other connection's write empties a SQLite connection's page cache."""
+    from sqlalchemy import create_engine
+
+    from fieldapp.database import write_turn
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as one, engine.connect() as other:
+        with write_turn(one) as first:
+            pass
+        with write_turn(other) as second:
+            pass
+    assert first is second and first is not one and first is not other
+    engine.dispose()
