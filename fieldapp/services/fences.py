@@ -96,13 +96,14 @@ def _post_on(rows, day: date) -> str | None:
 def judge(executor: Executor, posts: Posts, lat: np.ndarray, lon: np.ndarray,
           accuracy: np.ndarray) -> tuple[list[str], list[float | None]]:
     """Fence verdict and distance of each point against its post's village."""
-    codes = np.array([v or "" for v in posts.villages])
-    verdicts = np.full(len(codes), UNASSIGNED, dtype=object)
-    distances = np.full(len(codes), np.nan)
+    villages = set(posts.villages)
+    codes = np.array([v or "" for v in posts.villages]) if len(villages) > 1 else None
+    verdicts = np.full(len(posts.villages), UNASSIGNED, dtype=object)
+    distances = np.full(len(posts.villages), np.nan)
     rules = fence_rules()
-    fences = current_fences(executor, {v: posts.versions[v] for v in set(posts.villages) if v})
+    fences = current_fences(executor, {v: posts.versions[v] for v in villages if v})
     for code, fence in fences.items():
-        mask = codes == code
+        mask = slice(None) if codes is None else codes == code  # one post: every fix
         distances[mask] = fence.distances_m(lat[mask], lon[mask])
         verdicts[mask] = classify(distances[mask], accuracy[mask], rules)
     rounded = [None if d != d else round(d, 1) for d in distances.tolist()]  # NaN: no post
