@@ -10,7 +10,7 @@ import numpy as np
 from flask import current_app
 from geoalchemy2.shape import to_shape
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from ..domain.fence import UNASSIGNED, FenceRules, VillageFence, classify
@@ -21,7 +21,7 @@ from . import localtime
 Executor = Session | Connection  # the session, or a request's autocommit connection
 
 _lock = threading.Lock()
-_cache: dict[tuple[URL, str], tuple[datetime, VillageFence]] = {}
+_cache: dict[tuple[Engine, str], tuple[datetime, VillageFence]] = {}
 
 
 def fence_rules() -> FenceRules:
@@ -43,7 +43,7 @@ def fences_for(codes: set[str]) -> dict[str, VillageFence]:
 def current_fences(executor: Executor,
                    versions: dict[str, datetime]) -> dict[str, VillageFence]:
     """Prepared fences at the given boundary versions, loading only the changed ones."""
-    database = db.engine.url  # immutable and hashable; rendering it cost more than a test
+    database = db.engine  # hashed by identity; a URL hashes by rendering itself
     stale = [c for c in versions
              if (cached := _cache.get((database, c))) is None or cached[0] != versions[c]]
     if stale:

@@ -85,7 +85,8 @@ def _read_device(conn: Connection, digest: str, dates: dict[str, date],
 
 
 def _cache_key(conn: Connection, digest: str, dates: dict[str, date]) -> tuple:
-    return conn.engine.url, digest, dates["first"], dates["last"]
+    """Per engine (hashed by identity; a URL hashes by rendering itself), token and window."""
+    return conn.engine, digest, dates["first"], dates["last"]
 
 
 def device_token(authorization: str) -> str | None:
