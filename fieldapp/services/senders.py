@@ -44,10 +44,10 @@ def _with_posts(*columns, cadre_id):
 _VERSION = select(SenderVersion.version).scalar_subquery().label("sender_version")
 _DEVICE = (_with_posts(Device.id, Device.cadre_id, _VERSION, cadre_id=Device.cadre_id)
            .where(Device.token_hash == bindparam("digest"), Device.revoked_at.is_(None)))
-CACHE_LIMIT = 100_000  # senders per worker; past it the cache starts afresh
-_cache: dict[tuple, Sender] = {}
 _LOGIN = (_with_posts(User.active, User.role, User.cadre_id, cadre_id=User.cadre_id)
           .where(User.id == bindparam("user_id")))
+CACHE_LIMIT = 100_000  # senders per worker; past it the cache starts afresh
+_cache: dict[tuple, Sender] = {}
 
 
 def _backfill_dates() -> dict[str, date]:
