@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Command 1: install what is missing and serve fieldapp on the embedded default
 # (SQLite + SpatiaLite in instance/fieldapp.db) with the demo county loaded.
-#   FIELDAPP_HOST (127.0.0.1), FIELDAPP_PORT (8000), FIELDAPP_WORKERS (2); other FIELDAPP_* as in README.
+#   FIELDAPP_HOST (127.0.0.1), FIELDAPP_PORT (8000), FIELDAPP_WORKERS (2), FIELDAPP_THREADS (4);
+#   other FIELDAPP_* as in README.
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 ensure_venv "dev"
 cd "$ROOT"
@@ -15,5 +16,6 @@ echo
 echo "fieldapp is starting at http://$HOST:$PORT  (API docs: http://$HOST:$PORT/api/v1/docs)"
 echo "Get a token: curl -s -X POST http://$HOST:$PORT/api/v1/auth/token -H 'Content-Type: application/json' \\"
 echo "               -d '{\"username\": \"admin\", \"password\": \"${FIELDAPP_DEMO_PASSWORD:-fieldapp-demo}\"}'"
-exec "$VENV/bin/gunicorn" --workers "${FIELDAPP_WORKERS:-2}" --bind "$HOST:$PORT" \
-    --access-logfile - wsgi:app
+# the settings bench/ingest.py measures: threads overlap PostgreSQL round trips
+exec "$VENV/bin/gunicorn" --workers "${FIELDAPP_WORKERS:-2}" --threads "${FIELDAPP_THREADS:-4}" \
+    --worker-class gthread --bind "$HOST:$PORT" --access-logfile - wsgi:app
