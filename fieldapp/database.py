@@ -148,10 +148,10 @@ _compiled: dict[tuple[TextClause, str], tuple[str, tuple | None]] = {}
 def driver_rows(conn: Connection, statement: TextClause, params: dict) -> list[tuple]:
     """Run `statement` on the DB-API cursor beneath `conn` and return its rows.
 
-    Only for the one statement of a phone's single ping: there SQLAlchemy's execution
-    context and result cost more CPU than the statement. It is compiled for the dialect
-    once; a driver error is raised as SQLAlchemy's, and a lost connection is invalidated
-    as SQLAlchemy would do it.
+    Only for the ping INSERT, the one statement of a phone's single ping: there
+    SQLAlchemy's execution context and result cost more CPU than the statement. It is
+    compiled for the dialect once; a driver error is raised as SQLAlchemy's, and a lost
+    connection is invalidated as SQLAlchemy would do it.
     """
     dialect = conn.dialect
     key = (statement, dialect.name)
