@@ -45,7 +45,6 @@ _STATEMENTS = {
 }
 
 
-
 def sql_timestamp(moment: datetime) -> str:
     """`moment` as the UTCDateTime columns store it: naive UTC, always with microseconds."""
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
