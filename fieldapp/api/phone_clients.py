@@ -7,19 +7,9 @@ from ..domain.phone_clients import osmand_query, owntracks_location, traccar_jso
 from ..domain.pings import Rejected
 from ..errors import BadInput, Unauthorized
 from ..services import ingest, senders
-from ..services.senders import Sender
 
 blp = Blueprint("phone_clients", __name__, url_prefix="/api/v1/ingest",
                 description="Locations from OwnTracks, OsmAnd and Traccar Client")
-
-
-def _store_or_400(sender: Sender, pings: list[dict]) -> None:
-    """All or nothing: the apps resend a refused request, so half-stored is never right."""
-    try:
-        ingest.check_all(pings)
-    except Rejected as exc:
-        raise BadInput(str(exc)) from exc
-    ingest.ingest(request_connection(), sender, pings)
 
 
 @blp.route("/owntracks", methods=["POST"])
@@ -42,7 +32,7 @@ def owntracks():
         ping = owntracks_location(message, device.device_id)
     except Rejected as exc:
         raise BadInput(str(exc)) from exc
-    _store_or_400(device, [ping])
+    ingest.ingest(request_connection(), device, [ping], whole=True)
     return []
 
 
@@ -66,5 +56,5 @@ def osmand():
     device = senders.by_device(request_connection(), token)
     if device is None:
         raise Unauthorized("unknown or revoked device")
-    _store_or_400(device, pings)
+    ingest.ingest(request_connection(), device, pings, whole=True)
     return ""

@@ -7,6 +7,7 @@ database in one INSERT … ON CONFLICT DO NOTHING RETURNING, so a resent id
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -36,12 +37,10 @@ class StaleSender(Exception):
 class IngestResult:
     results: list[dict] = field(default_factory=list)
 
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r["status"] == status)
-
     def as_dict(self) -> dict:
-        return {"results": self.results, "accepted": self.count("accepted"),
-                "duplicates": self.count("duplicate"), "rejected": self.count("rejected")}
+        counts = Counter(r["status"] for r in self.results)
+        return {"results": self.results, "accepted": counts["accepted"],
+                "duplicates": counts["duplicate"], "rejected": counts["rejected"]}
 
 
 def current_limits(now: datetime) -> PingLimits:
@@ -58,13 +57,6 @@ def within_backfill(recorded_at: datetime, field: str = "recorded_at") -> None:
     if recorded_at < limits.oldest:
         raise Unprocessable(f"{field} is older than the backfill limit",
                             {field: ["older than the backfill limit"]})
-
-
-def check_all(items: list) -> None:
-    """Raise Rejected for the first item that would be rejected."""
-    limits = current_limits(utcnow())
-    for raw in items:
-        parse_ping(raw, limits)
 
 
 def items_of(body: object, limit: int) -> list:
@@ -85,8 +77,10 @@ def items_of(body: object, limit: int) -> list:
     return items
 
 
-def ingest(conn: Connection, sender: Sender, items: list) -> IngestResult:
-    """Store what is valid in `items`; answer per item, in order.
+def ingest(conn: Connection, sender: Sender, items: list, whole: bool = False) -> IngestResult:
+    """Store what is valid in `items`; answer per item, in order. With `whole`, a bad item
+    refuses the request (400) and nothing is stored: the phone apps resend what was
+    refused, so half-stored is never right for them.
 
     `conn` is an autocommit connection: the batch's one INSERT commits by itself. A cached
     sender (one with a version) is confirmed by that INSERT, or StaleSender is raised.
@@ -100,6 +94,8 @@ def ingest(conn: Connection, sender: Sender, items: list) -> IngestResult:
         try:
             ping = parse_ping(raw, limits)
         except Rejected as exc:
+            if whole:
+                raise BadInput(str(exc)) from exc
             client_id = raw.get("id") if isinstance(raw, dict) else None
             result.results.append({"id": client_id if isinstance(client_id, str) else None,
                                    "status": "rejected", "reason": str(exc)})
@@ -111,15 +107,16 @@ def ingest(conn: Connection, sender: Sender, items: list) -> IngestResult:
         seen.add(ping["client_id"])
         result.results.append(ping)
         valid.append(ping)
-    if valid:
-        _store(conn, sender, valid, now)
-    elif sender.version is not None:
+    inserted = _store(conn, sender, valid, now) if valid else set()
+    if not inserted and sender.version is not None:
         raise StaleSender
     result.results = [_answer(r) for r in result.results]
     return result
 
 
-def _store(conn: Connection, sender: Sender, pings: list[dict], now: datetime) -> None:
+def _store(conn: Connection, sender: Sender, pings: list[dict], now: datetime) -> set[str]:
+    """Convert, fence-test and insert `pings`; mark each accepted or duplicate and return
+    the client ids that were new."""
     orig_lat = np.fromiter((p["lat"] for p in pings), float, len(pings))
     orig_lon = np.fromiter((p["lon"] for p in pings), float, len(pings))
     crs = [p["crs"] for p in pings]
@@ -140,11 +137,10 @@ def _store(conn: Connection, sender: Sender, pings: list[dict], now: datetime) -
         p.update(status="duplicate", fence=verdicts[i], village_code=posts.villages[i],
                  distance_m=distances[i])
     inserted = insert_new(conn, rows, sender.version)
-    if not inserted and sender.version is not None:
-        raise StaleSender
     for p in pings:
         if p["client_id"] in inserted:
             p["status"] = "accepted"
+    return inserted
 
 
 def _answer(item: dict) -> dict:

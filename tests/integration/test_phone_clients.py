@@ -137,3 +137,24 @@ def test_traccar_client_json_and_out_of_order_replay(client):
     broken["location"]["coords"] = {"latitude": lat}
     assert client.post("/api/v1/ingest/osmand", json=broken).status_code == 400
     assert db.session.scalar(select(func.count()).select_from(Ping)) == 4
+
+
+def test_a_traccar_buffer_with_one_bad_fix_is_refused_whole(client):
+    """The app resends a refused buffer, so a bad fix among good ones stores none of them."""
+    device, lat, lon = registered_device(client)
+    now = datetime.now(UTC)
+
+    def location(minutes_ago):
+        stamp = (now - timedelta(minutes=minutes_ago)).isoformat(timespec="milliseconds")
+        return {"timestamp": stamp, "coords": {"latitude": lat, "longitude": lon,
+                                               "accuracy": 8}}
+
+    future = location(-60)  # an hour ahead of the server clock
+    answer = client.post("/api/v1/ingest/osmand", json={
+        "device_id": device["token"], "location": [location(5), future, location(3)]})
+    assert answer.status_code == 400 and "future" in answer.get_json()["message"]
+    assert rows() == []
+    buffer = [location(5), location(4), location(3)]
+    assert client.post("/api/v1/ingest/osmand", json={
+        "device_id": device["token"], "location": buffer}).status_code == 200
+    assert len(rows()) == 3
