@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ..database import driver_rows, write_turn
+from ..database import driver_rows
+from ..sqlite_writers import write_turn
 
 # (column, PostgreSQL type) in insert order; geom is built from lon/lat in the database.
 COLUMNS = [

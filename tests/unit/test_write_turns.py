@@ -2,7 +2,7 @@
 import multiprocessing
 import threading
 
-from fieldapp.database import WriteTurns
+from fieldapp.sqlite_writers import WriteTurns
 
 WAIT_S = 0.3  # long enough for a writer that is not blocked to have run
 
@@ -24,7 +24,7 @@ def test_a_thread_waits_for_the_writer_before_it(tmp_path):
 
 
 def _process_writer(path: str, wrote, forgotten) -> None:
-    from fieldapp.database import _write_turns
+    from fieldapp.sqlite_writers import _write_turns
 
     forgotten.value = not _write_turns
     with WriteTurns(path).turn():
@@ -34,7 +34,7 @@ def _process_writer(path: str, wrote, forgotten) -> None:
 def test_another_process_waits_and_a_fork_opens_its_own_lock(tmp_path):
     from sqlalchemy import create_engine
 
-    from fieldapp.database import write_turn
+    from fieldapp.sqlite_writers import write_turn
 
     path = str(tmp_path / "x.db")
     turns = WriteTurns(path)
@@ -57,7 +57,7 @@ def test_the_writes_of_a_process_share_one_connection(tmp_path):
     """Each other connection's write empties a SQLite connection's page cache."""
     from sqlalchemy import create_engine
 
-    from fieldapp.database import write_turn
+    from fieldapp.sqlite_writers import write_turn
 
     engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with engine.connect() as one, engine.connect() as other:
