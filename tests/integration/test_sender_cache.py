@@ -8,6 +8,7 @@ import pytest
 from geoalchemy2.shape import to_shape
 from sqlalchemy import event, func, select, text
 
+from fieldapp.database import AUTOCOMMIT_ENGINE
 from fieldapp.extensions import db
 from fieldapp.models import Assignment, Ping, Region, SenderVersion
 from fieldapp.services import people
@@ -50,17 +51,20 @@ def phone(ctx):
 
 @pytest.fixture()
 def statements(app):
-    """The SQL statements the app runs through SQLAlchemy while the test does."""
+    """The SQL statements the app runs through SQLAlchemy, on either engine, while the
+    test does (the ping path's autocommit engine is a pool of its own on PostgreSQL)."""
     seen: list[str] = []
 
     def record(_conn, _cursor, statement, *_args):
         seen.append(statement)
 
     with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
+        engines = {db.engine, app.extensions[AUTOCOMMIT_ENGINE]}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     yield seen
-    event.remove(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_every_change_to_devices_posts_or_boundaries_raises_the_version(phone):
