@@ -58,6 +58,32 @@ def test_single_and_batch_with_fence_verdicts(client):
     assert stored() == 4
 
 
+def test_a_single_ping_is_stored_as_the_same_ping_in_a_batch(client):
+    """One row goes to the database as bind parameters, a batch as one JSON parameter:
+    both must store every column alike, the empty ones too."""
+    _, headers = cadre_login(client)
+    (lat, lon), _ = village_points()
+    full = {"altitude": 120.5, "speed": 1.25, "heading": 270.0, "provider": "gps",
+            "battery": 55.0, "mock": False, "challenge_id": "c-1", "crs": "gcj02"}
+    for extra in (full, {"accuracy": None}):
+        alone = ping(lat, lon, **extra)
+        batch = [dict(alone, id=str(uuid.uuid4())), ping(lat, lon)]
+        client.post("/api/v1/pings", json=alone, headers=headers)
+        client.post("/api/v1/pings", json={"pings": batch}, headers=headers)
+        rows = {r.client_id: r for r in db.session.scalars(
+            select(Ping).where(Ping.client_id.in_([alone["id"], batch[0]["id"]])))}
+        first, second = (_columns(rows[alone["id"]]), _columns(rows[batch[0]["id"]]))
+        assert first == second and first["fence"] == "inside"
+        assert first["crs"] == extra.get("crs", "wgs84")
+        db.session.commit()
+
+
+def _columns(row: Ping) -> dict:
+    values = {c.key: getattr(row, c.key) for c in Ping.__table__.columns
+              if c.key not in ("id", "client_id", "received_at", "geom")}
+    return {**values, "geom": to_shape(row.geom).wkt}
+
+
 def test_chinese_coordinates_are_converted_and_kept(client):
     _, headers = cadre_login(client)
     (ilat, ilon), _ = village_points()
