@@ -118,9 +118,11 @@ def autocommit_engine(engine: Engine, url: str, options: dict) -> Engine:
     """The engine behind `autocommit_connection`. On PostgreSQL a second pool whose
     connections are made in autocommit once: switching the mode at every checkout and
     rolling back at every return cost as much CPU as a single ping's INSERT. SQLite's
-    connections already run in autocommit (see `install_sqlite_pragmas`)."""
+    connections already run in autocommit (see `install_sqlite_pragmas`): the same pool,
+    its connections marked to skip `BEGIN IMMEDIATE` from the start (marking each one at
+    checkout cost a third of the checkout)."""
     if engine.dialect.name == "sqlite":
-        return engine
+        return engine.execution_options(**{STATEMENT_TRANSACTIONS: True})
     return create_engine(url, **options, isolation_level="AUTOCOMMIT",
                          pool_reset_on_return=None)
 
@@ -132,10 +134,7 @@ def autocommit_connection() -> Connection:
     COMMIT round trips, and SQLite holds its write lock for that statement alone instead
     of from the first read to the end of the request.
     """
-    engine = current_app.extensions[AUTOCOMMIT_ENGINE]
-    if engine.dialect.name == "sqlite":
-        return engine.connect().execution_options(**{STATEMENT_TRANSACTIONS: True})
-    return engine.connect()
+    return current_app.extensions[AUTOCOMMIT_ENGINE].connect()
 
 
 _compiled: dict[tuple[TextClause, str], tuple[str, tuple | None]] = {}

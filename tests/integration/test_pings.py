@@ -1,4 +1,5 @@
 """Native ping ingest: validation, idempotency, fence verdicts, reads and the access log."""
+import json
 import math
 import threading
 import uuid
@@ -278,6 +279,9 @@ def test_device_path_answers_as_the_flask_route_does(app, client, monkeypatch):
     device = {"Authorization": f"Device {token}"}
     response = client.post("/api/v1/pings", data="{}", content_type="text/plain", headers=device)
     assert response.status_code == 400 and routed_to_flask == [1]  # not JSON: the route's turn
+    response = client.post("/api/v1/pings", data=json.dumps(ping(lat, lon)), headers=device,
+                           content_type="Application/JSON; charset=utf-8")
+    assert response.status_code == 200 and routed_to_flask == [1]  # JSON all the same: ours
 
     def broken(*_args):
         raise RuntimeError("database went away")
@@ -288,7 +292,7 @@ def test_device_path_answers_as_the_flask_route_does(app, client, monkeypatch):
     assert [(a.status_code, a.get_json()) for a in answers] == 2 * [(500, {
         "code": 500, "status": "Internal Server Error", "errors": {},
         "message": "Internal error; it has been logged."})]
-    assert stored() == 2 * 3
+    assert stored() == 2 * 3 + 1
 
 
 def _without_ids(body: dict) -> dict:
