@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Response
 
-from ..database import autocommit_connection
+from ..database import OnDemandConnection
 from ..errors import INTERNAL_ERROR, ServiceError, TooLarge, error_response
 from ..services import ingest, senders
 
@@ -64,15 +63,16 @@ class DevicePings:
         """A connection lost to a server restart (see `ping_when_idle`) is renewed and the
         request tried once more; pings the lost attempt stored answer as duplicates."""
         try:
-            with autocommit_connection() as conn:
+            with OnDemandConnection() as conn:
                 return self._ingest(conn, token, body)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
-        with autocommit_connection() as conn:
+        with OnDemandConnection() as conn:
             return self._ingest(conn, token, body)
 
-    def _ingest(self, conn: Connection, token: str, body: object) -> ingest.IngestResult:
+    def _ingest(self, conn: OnDemandConnection, token: str,
+                body: object) -> ingest.IngestResult:
         """Ingest as the route does, first with the cached sender. That path answers only
         what its INSERT confirmed; anything else (an error, duplicates, a changed sender)
         is answered afresh, in the route's order: the sender's 401 before the body's 4xx."""
