@@ -9,8 +9,6 @@ from contextlib import contextmanager, nullcontext
 
 from sqlalchemy.engine import Connection, Engine
 
-from .database import STATEMENT_TRANSACTIONS
-
 
 class WriteTurns:
     """Hands SQLite's one write lock to one short writer at a time, without sleeping.
@@ -39,11 +37,11 @@ class WriteTurns:
     def turn_on(self, engine: Engine) -> Iterator[Connection]:
         """A turn, writing on this process's one writer connection. A write by any other
         connection makes SQLite drop a connection's whole page cache, so one writer per
-        process reads far fewer pages again than one per request thread did."""
+        process reads far fewer pages again than one per request thread did. Its statements
+        run on the DB-API cursor (`driver_rows`), so SQLAlchemy never begins on it."""
         with self.turn():
             if self._writer is None:
-                self._writer = engine.connect().execution_options(
-                    **{STATEMENT_TRANSACTIONS: True})
+                self._writer = engine.connect()
             yield self._writer
 
     def forget(self) -> None:
