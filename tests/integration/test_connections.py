@@ -7,10 +7,11 @@ import pytest
 from flask import current_app
 from geoalchemy2.shape import to_shape
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from fieldapp import create_app
-from fieldapp.database import AUTOCOMMIT_ENGINE, autocommit_connection
+from fieldapp.database import AUTOCOMMIT_ENGINE, autocommit_connection, driver_rows
 from fieldapp.extensions import db
 from fieldapp.models import Ping, Region
 from fieldapp.services import people
@@ -82,3 +83,14 @@ def test_an_idle_connection_is_tested_before_use(ctx, postgres, tmp_path):
     db.session.close()
     assert restart_server_connections(postgres) >= 1
     assert reader.get("/api/v1/cadres", headers=headers).status_code == 200
+
+
+def test_a_failed_statement_leaves_the_kept_cursor_usable(ctx):
+    """The ping INSERT's cursor is kept with its pooled connection: a statement that fails
+    without losing the connection is raised as SQLAlchemy's and the next one still runs."""
+    with autocommit_connection() as conn:
+        with pytest.raises(DBAPIError) as failed:
+            driver_rows(conn, text("SELECT * FROM no_such_table"), {})
+        assert not failed.value.connection_invalidated
+        assert driver_rows(conn, text("SELECT CAST(:n AS integer)"), {"n": 7}) == [(7,)]
+        assert not conn.invalidated

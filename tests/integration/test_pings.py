@@ -282,6 +282,9 @@ def test_device_path_answers_as_the_flask_route_does(app, client, monkeypatch):
     response = client.post("/api/v1/pings", data=json.dumps(ping(lat, lon)), headers=device,
                            content_type="Application/JSON; charset=utf-8")
     assert response.status_code == 200 and routed_to_flask == [1]  # JSON all the same: ours
+    response = client.post("/api/v1/pings", json=ping(lat, lon),
+                           headers={**device, "Transfer-Encoding": "chunked"})
+    assert response.status_code < 500 and routed_to_flask == [1, 1]  # no length: the route's
 
     def broken(*_args):
         raise RuntimeError("database went away")
