@@ -21,10 +21,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,15 +38,14 @@ TOKEN = "FIELDAPP_BENCH_DEVICE_TOKEN"
 
 def requests(app_name: str, token: str, point: tuple[float, float], count: int) -> None:
     """Child mode: send WARM + count device pings straight to the WSGI app."""
+    from bench.ingest import make_pings
+
     if app_name == "bare":
         from bench.bare_app import app
     else:
         from wsgi import app
-    start = datetime.now(UTC) - timedelta(hours=20)
-    for i in range(WARM + count):
-        body = json.dumps({"id": str(uuid.uuid4()),
-                           "recorded_at": (start + timedelta(seconds=i)).isoformat(),
-                           "lat": point[0], "lon": point[1], "accuracy": 15.0}).encode()
+    for ping in make_pings(WARM + count, point, np.random.default_rng(7)):
+        body = json.dumps(ping).encode()
         environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/pings", "SCRIPT_NAME": "",
                    "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
                    "HTTP_AUTHORIZATION": f"Device {token}", "wsgi.input": io.BytesIO(body),
