@@ -7,7 +7,7 @@ Valgrind's callgrind counts the instructions of the whole process (the worker's 
 no HTTP server, no load generator, and not the PostgreSQL server's work; building each
 request's body is counted for both apps alike). Each app runs
 twice, with 100 and with 100 + --pings requests after a warm-up; the difference divided by
---pings is the cost of one request. It measures the code, not the machine: use it to judge
+--pings is the cost of one request. It measures the code, not the machine: use it to fence_verdicts
 a change to the hot path, and bench/ingest.py for throughput.
 """
 from __future__ import annotations

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from flask import Flask, current_app, request
 
-from .config import load_settings
-from .database import (
+from .config import SETTINGS_KEY, Settings, load_settings
+from .db.connections import close_request_connection
+from .db.engines import (
     AUTOCOMMIT_ENGINE,
     autocommit_engine,
-    close_request_connection,
     engine_options,
     install_sqlite_pragmas,
     ping_when_idle,
@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=(settings["MAX_VIDEO_MB"] + 1) * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
+    app.extensions[SETTINGS_KEY] = Settings.from_config(app.config)
     db.init_app(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine, settings["SQLITE_CHECKPOINT_PAGES"])
@@ -60,12 +61,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.teardown_request(close_request_connection)
 
     from .api import register_blueprints
-    from .api.device_pings import DevicePings
+    from .api.ingest_fast_path import DevicePingFastPath
     from .cli import register_commands
 
     register_blueprints(app)
     register_commands(app)
-    app.wsgi_app = DevicePings(app)
+    if settings["DEVICE_FAST_PATH"]:
+        app.wsgi_app = DevicePingFastPath(app)
     return app
 
 

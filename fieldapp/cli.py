@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .database import SpatialBackendError, check_spatial_backend
+from .db.engines import SpatialBackendError, check_spatial_backend
 from .errors import ServiceError
 from .extensions import db
 
@@ -48,7 +48,7 @@ audit_cli = AppGroup("audit", help="The hash-chained log of finding changes.")
 @_friendly
 def geodata_import(file, level, crs, code_field, name_field, parent_field):
     """Import boundaries from a GeoJSON FILE: all its features or, on any error, none."""
-    from .services.geodata import import_features, load_features
+    from .services.geodata.boundaries import import_features, load_features
 
     check_spatial_backend(db.engine)
     report = import_features(load_features(file), level, crs, code_field, name_field,
@@ -70,7 +70,7 @@ def geodata_import(file, level, crs, code_field, name_field, parent_field):
 @_friendly
 def demo_load():
     """Load the demo county, its villages and demo people; prints the demo logins."""
-    from .services.demo import load_demo
+    from .services.people.demo import load_demo
 
     check_spatial_backend(db.engine)
     password = current_app.config["DEMO_PASSWORD"]
@@ -91,7 +91,7 @@ def demo_load():
 @_friendly
 def users_create(username, password, role, cadre_id, regions):
     """Create a login user."""
-    from .services.people import create_user
+    from .services.people.registry import create_user
 
     user = create_user(username, password, role, cadre_id=cadre_id, regions=list(regions))
     click.echo(f"user {user.id} {user.username} ({user.role}) created")
@@ -105,7 +105,7 @@ def people_import_csv(file):
 
     Columns: name, role, unit, phone, region_code, starts_on, ends_on, policy.
     """
-    from .services.csv_import import import_cadres_csv
+    from .services.people.csv_import import import_cadres_csv
 
     result = import_cadres_csv(file)
     if result.errors:
@@ -134,10 +134,11 @@ def presence_evaluate(week, month, first, last, region):
     """Write day records and period summaries, and raise or update findings."""
     from tqdm import tqdm
 
-    from .services.evaluation import evaluate, parse_range
+    from .config import app_settings
+    from .services.presence.evaluation import evaluate, parse_range
 
     first, last = parse_range(week, month, first and first.date(), last and last.date())
-    run = evaluate(first, last, region, progress=lambda parts: tqdm(
+    run = evaluate(app_settings(), first, last, region, progress=lambda parts: tqdm(
         parts, desc="townships", unit="township", disable=None))
     report = run.report
     click.echo(f"evaluated {first}..{last} in {run.region_code}: "
@@ -151,7 +152,7 @@ def presence_evaluate(week, month, first, last, region):
 @_friendly
 def audit_verify():
     """Check every link of the finding log; exit 1 at the first broken one."""
-    from .services.audit import verify
+    from .services.findings.audit_chain import verify
 
     result = verify()
     if not result.ok:

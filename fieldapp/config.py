@@ -1,14 +1,25 @@
 """Settings from FIELDAPP_* environment variables, each with a documented default.
 
 `SETTINGS` is the single list of what can be configured; the README table is made from it.
+`load_settings` reads them into Flask config; `Settings` is the same values as one frozen
+object, built once per app, that the services are handed (they never read Flask config).
 """
 from __future__ import annotations
 
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask, current_app
+
+from .domain.fence import FenceRules
+from .domain.pings import PingLimits
+from .domain.policies import POLICIES, Policy
+from .domain.presence import Windows
 
 
 @dataclass(frozen=True)
@@ -23,6 +34,9 @@ SETTINGS: list[Setting] = [
     Setting("DATABASE_URL", "", str,
             "SQLAlchemy URL. Empty: SQLite + SpatiaLite in instance/fieldapp.db. "
             "PostGIS: postgresql+psycopg://user@host/db"),
+    Setting("DEVICE_FAST_PATH", True, bool,
+            "Answer a phone's device-token POST /api/v1/pings beneath Flask (same answers, "
+            "less CPU; see api/ingest_fast_path.py)"),
     Setting("DB_PING_IDLE_S", 1.0, float,
             "A pooled PostgreSQL connection idle this long is tested before use, seconds"),
     Setting("SQLITE_CHECKPOINT_PAGES", 20_000, int,
@@ -83,10 +97,16 @@ SETTINGS: list[Setting] = [
 DEFAULT_SQLITE_NAME = "fieldapp.db"
 
 
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True,
+             "0": False, "false": False, "no": False, "off": False}
+
+
 def _cast(setting: Setting, raw: str) -> Any:
     try:
+        if setting.cast is bool:
+            return _BOOLEANS[raw.strip().lower()]
         return setting.cast(raw)
-    except ValueError as exc:
+    except (KeyError, ValueError) as exc:
         raise SystemExit(f"fieldapp: FIELDAPP_{setting.key}={raw!r} is not a valid "
                          f"{setting.cast.__name__}") from exc
 
@@ -109,8 +129,6 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict[str
 
 def _check(values: dict[str, Any]) -> None:
     """Refuse settings that would make findings wrong rather than fail later."""
-    from .domain.presence import Windows
-
     try:
         Windows.parse(values["CHECKIN_WINDOWS"], values["NIGHT_WINDOW"])
     except ValueError as exc:
@@ -118,6 +136,11 @@ def _check(values: dict[str, Any]) -> None:
     if not 0 <= values["PHASH_MAX_DISTANCE"] <= 3:
         raise SystemExit("fieldapp: FIELDAPP_PHASH_MAX_DISTANCE must be 0–3 (the pHash index "
                          "finds every match up to 3 differing bits)")
+    try:
+        ZoneInfo(values["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SystemExit(f"fieldapp: FIELDAPP_TIMEZONE={values['TIMEZONE']!r} is not a "
+                         "time zone name such as Asia/Shanghai") from exc
 
 
 def _instance_secret(instance: Path) -> str:
@@ -128,3 +151,102 @@ def _instance_secret(instance: Path) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+# Which settings give each policy its (days, nights).
+POLICY_SETTINGS = {
+    "weekly_5d4n": ("WEEK_MIN_DAYS", "WEEK_MIN_NIGHTS"),
+    "monthly_8d": ("TOWNSHIP_LEADER_MIN_DAYS", None),
+    "monthly_4d": ("COUNTY_LEADER_MIN_DAYS", None),
+    "monthly_2d": ("DISPATCHED_MIN_DAYS", None),
+}
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    max_backfill: timedelta
+    max_clock_skew: timedelta
+    batch_max: int
+    max_json_bytes: int
+
+    def limits(self, now: datetime) -> PingLimits:
+        """The recorded_at range a fix received at `now` may carry."""
+        return PingLimits(oldest=now - self.max_backfill, newest=now + self.max_clock_skew)
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    upload_dir: Path
+    max_photo_bytes: int
+    max_video_bytes: int
+    max_image_pixels: int
+    photo_time_mismatch_h: float
+    phash_max_distance: int
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    windows: Windows
+    policies: dict[str, Policy]
+    no_data_min: int
+    max_speed_mps: float
+    static_min_days: int
+    static_min_share: float
+    late_upload_s: float
+    max_days: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the services run with, as values."""
+
+    zone: ZoneInfo
+    fence: FenceRules
+    ingest: IngestSettings
+    media: MediaSettings
+    evaluation: EvaluationSettings
+    leave_max_days: int
+    leave_max_retro_days: int
+    appeal_days: int
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Settings:
+        mb = 1024 * 1024
+        policies = {name: POLICIES[name].with_numbers(
+            config[days], config[nights] if nights else 0)
+            for name, (days, nights) in POLICY_SETTINGS.items()}
+        return cls(
+            zone=ZoneInfo(config["TIMEZONE"]),
+            fence=FenceRules(tolerance_m=config["FENCE_TOLERANCE_M"],
+                             max_accuracy_m=config["MAX_ACCURACY_M"],
+                             assumed_accuracy_m=config["ASSUMED_ACCURACY_M"]),
+            ingest=IngestSettings(
+                max_backfill=timedelta(days=config["MAX_BACKFILL_DAYS"]),
+                max_clock_skew=timedelta(seconds=config["MAX_CLOCK_SKEW_S"]),
+                batch_max=config["PING_BATCH_MAX"], max_json_bytes=config["MAX_JSON_BYTES"]),
+            media=MediaSettings(
+                upload_dir=Path(config["UPLOAD_DIR"]),
+                max_photo_bytes=config["MAX_PHOTO_MB"] * mb,
+                max_video_bytes=config["MAX_VIDEO_MB"] * mb,
+                max_image_pixels=config["MAX_IMAGE_PIXELS"],
+                photo_time_mismatch_h=config["PHOTO_TIME_MISMATCH_H"],
+                phash_max_distance=config["PHASH_MAX_DISTANCE"]),
+            evaluation=EvaluationSettings(
+                windows=Windows.parse(config["CHECKIN_WINDOWS"], config["NIGHT_WINDOW"]),
+                policies=policies, no_data_min=config["NO_DATA_MIN"],
+                max_speed_mps=config["MAX_SPEED_MPS"],
+                static_min_days=config["STATIC_MIN_DAYS"],
+                static_min_share=config["STATIC_MIN_SHARE"],
+                late_upload_s=config["LATE_UPLOAD_HOURS"] * 3600.0,
+                max_days=config["EVALUATION_MAX_DAYS"]),
+            leave_max_days=config["LEAVE_MAX_DAYS"],
+            leave_max_retro_days=config["LEAVE_MAX_RETRO_DAYS"],
+            appeal_days=config["APPEAL_DAYS"])
+
+
+SETTINGS_KEY = "fieldapp.settings"  # its key in app.extensions
+
+
+def app_settings(app: Flask | None = None) -> Settings:
+    """The settings of `app` (the current app by default), for the api and cli layers."""
+    return (app or current_app).extensions[SETTINGS_KEY]

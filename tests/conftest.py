@@ -23,14 +23,19 @@ def pytest_addoption(parser):
                      help="comma-separated backends to run integration tests on")
 
 
+def _chosen_backends(config) -> list[str]:
+    return [b for b in config.getoption("--db").split(",") if b]
+
+
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        chosen = [b for b in metafunc.config.getoption("--db").split(",") if b]
-        metafunc.parametrize("backend", chosen, scope="session")
+        metafunc.parametrize("backend", _chosen_backends(metafunc.config), scope="session")
 
 
 @pytest.fixture(scope="session")
-def postgres_admin_url() -> str:
+def postgres_admin_url(request) -> str:
+    if "postgis" not in _chosen_backends(request.config):
+        pytest.skip("--db leaves PostGIS out")
     url = os.environ.get("FIELDAPP_TEST_POSTGRES_URL")
     if not url:
         pytest.fail("FIELDAPP_TEST_POSTGRES_URL is not set: run the suite with scripts/test.sh, "
@@ -70,8 +75,8 @@ def app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
 
     from fieldapp import create_app
-    from fieldapp.services.demo import FILES
-    from fieldapp.services.geodata import import_features, load_features
+    from fieldapp.services.geodata.boundaries import import_features, load_features
+    from fieldapp.services.people.demo import FILES
 
     app = create_app({
         "DATABASE_URL": database_url,
@@ -85,7 +90,7 @@ def app(database_url, tmp_path_factory):
             assert import_features(load_features(path), level, code_field=code_field).ok
     yield app
     with app.app_context():
-        from fieldapp.database import AUTOCOMMIT_ENGINE
+        from fieldapp.db.engines import AUTOCOMMIT_ENGINE
         from fieldapp.extensions import db
 
         db.engine.dispose()
@@ -117,6 +122,20 @@ def _empty_tables(db) -> None:
                 conn.execute(text("DELETE FROM regions WHERE code NOT LIKE '410922%'"))
             else:
                 conn.execute(table.delete())
+
+
+@pytest.fixture()
+def configure(ctx, monkeypatch):
+    """`configure(KEY=value, ...)` changes settings for one test: the Flask config and the
+    frozen settings the services are handed, which are built from it."""
+    from fieldapp.config import SETTINGS_KEY, Settings
+
+    def change(**values):
+        for key, value in values.items():
+            monkeypatch.setitem(ctx.config, key, value)
+        monkeypatch.setitem(ctx.extensions, SETTINGS_KEY, Settings.from_config(ctx.config))
+
+    return change
 
 
 @pytest.fixture()

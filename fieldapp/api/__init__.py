@@ -1,4 +1,21 @@
-"""HTTP layer: blueprints, schemas, auth decorators. Thin: parse, call, return."""
+"""HTTP JSON API: blueprints, schemas, auth decorators. Thin: parse, call, return.
+
+Where each URL is handled (under /api/v1 unless it starts with /), and the services it calls:
+
+    /auth/token                         api/auth.py       → services/access/
+    /healthz, /readyz                   api/health.py     → db/
+    /regions, /villages                 api/geodata.py    → services/geodata/
+    /cadres, /assignments, /users,
+    /devices                            api/people.py     → services/people/
+    /pings, /ingest/*                   api/ingest.py     → services/ingest/
+      (a device's POST /pings first meets api/ingest_fast_path.py)
+    /me/presence, /presence,
+    /evaluations                        api/presence.py   → services/presence/
+    /leaves                             api/leaves.py     → services/presence/leaves.py
+    /flags                              api/findings.py   → services/findings/
+    /media                              api/media.py      → services/media/uploads.py
+    /reports                            api/reports.py    → services/media/work_reports.py
+"""
 from flask import Flask
 
 from ..extensions import rest_api
@@ -7,19 +24,18 @@ from ..extensions import rest_api
 def register_blueprints(app: Flask) -> None:
     from . import (
         auth,
-        flags,
+        findings,
+        geodata,
         health,
+        ingest,
         leaves,
         media,
         people,
-        phone_clients,
-        pings,
         presence,
-        regions,
         reports,
     )
 
     app.register_blueprint(health.blp)
-    for module in (auth, regions, people, pings, phone_clients, leaves, presence, flags,
-                   media, reports):
-        rest_api.register_blueprint(module.blp)
+    for blp in (auth.blp, geodata.blp, people.blp, ingest.blp, ingest.phone_apps, leaves.blp,
+                presence.blp, findings.blp, media.blp, reports.blp):
+        rest_api.register_blueprint(blp)

@@ -1,19 +1,14 @@
-"""POST /api/v1/auth/token: username + password → bearer token."""
+"""POST /api/v1/auth/token: username + password → bearer token → services/access/logins.py."""
 from flask import current_app
 from flask_jwt_extended import create_access_token
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
 from ..errors import Unauthorized
 from ..extensions import limiter
-from ..services.auth import authenticate
+from ..services.access.logins import authenticate
+from .schemas.auth import Credentials
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in")
-
-
-class Credentials(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
 
 
 def _login_limit() -> str:

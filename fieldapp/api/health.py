@@ -1,7 +1,7 @@
-"""/healthz (process up) and /readyz (database reachable)."""
+"""/healthz (process up) and /readyz (database reachable), at the root → db/engines.py."""
 from flask import Blueprint
 
-from ..database import SpatialBackendError, check_spatial_backend
+from ..db.engines import SpatialBackendError, check_spatial_backend
 from ..errors import error_response
 from ..extensions import db
 

@@ -1,11 +1,18 @@
-"""Leave and official business: cadres ask and cancel, inspectors and admins decide."""
+"""Leave and official business (请销假): cadres ask and cancel, inspectors and admins
+decide → services/presence/leaves.py (leave is what excuses a day of presence).
+
+    POST /api/v1/leaves                      ask
+    GET  /api/v1/leaves, /leaves/<id>        read
+    POST /api/v1/leaves/<id>/decision        approve or reject
+    POST /api/v1/leaves/<id>/cancel          withdraw before it starts
+"""
 from flask import g
 from flask_smorest import Blueprint
 
-from ..services import leaves
-from . import presence_schemas as s
-from .pagination import PageArgs, page_of, paged
-from .schemas import page_schema
+from ..config import app_settings
+from ..services.presence import leaves
+from .pagination import paginated
+from .schemas import leaves as s
 from .security import login_required
 
 blp = Blueprint("leaves", __name__, url_prefix="/api/v1", description="Leave (请销假)")
@@ -17,17 +24,16 @@ blp = Blueprint("leaves", __name__, url_prefix="/api/v1", description="Leave (�
 @blp.response(201, s.LeaveOut)
 def request_leave(body):
     """Ask for leave; a start in the past is retroactive (补假) and needs approval too."""
-    return leaves.request_leave(g.user.cadre_id, **body)
+    return leaves.request_leave(app_settings(), g.user.cadre_id, **body)
 
 
 @blp.route("/leaves", methods=["GET"])
 @login_required()
 @blp.arguments(s.LeaveFilter, location="query")
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, page_schema(s.LeaveOut))
-def list_leaves(filters, page):
+@paginated(blp, s.LeaveOut)
+def list_leaves(filters):
     """Visible leave, latest first."""
-    return paged(*page_of(leaves.leaves_query(g.scope, filters), page))
+    return leaves.leaves_query(g.scope, filters)
 
 
 @blp.route("/leaves/<int:leave_id>", methods=["GET"])
@@ -51,4 +57,4 @@ def decide_leave(body, leave_id):
 @blp.response(200, s.LeaveOut)
 def cancel_leave(leave_id):
     """Withdraw your own leave before it starts."""
-    return leaves.cancel(g.user, leave_id)
+    return leaves.cancel(app_settings(), g.user, leave_id)

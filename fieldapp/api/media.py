@@ -1,17 +1,20 @@
-"""Photo and video evidence: upload, metadata with checks, the file and its thumbnail."""
+"""Photo and video evidence: upload, metadata with checks, the file and its thumbnail →
+services/media/uploads.py.
+
+    POST /api/v1/media                       upload (multipart `file` + metadata)
+    GET  /api/v1/media                       a cadre's media, access-logged
+    GET  /api/v1/media/<id>[/file|/thumbnail]
+"""
 from flask import current_app, g, request, send_file
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from ..errors import BadInput, NotFound, Unprocessable
-from ..extensions import db
-from ..models import MediaItem
-from ..services import media
-from ..services.access_log import log_access
-from . import media_schemas as s
-from .pagination import PageArgs, page_of, paged
-from .schemas import page_schema
-from .security import cadre_or_device_required, login_required
+from ..config import app_settings
+from ..errors import BadInput
+from ..services.access.access_log import log_access
+from ..services.media import uploads
+from .pagination import PageArgs, page_of, page_schema
+from .schemas import media as s
+from .security import cadre_or_device_required, login_required, requested_cadre
 
 blp = Blueprint("media", __name__, url_prefix="/api/v1", description="Photo and video evidence")
 
@@ -30,7 +33,7 @@ def upload_media(meta):
     upload = request.files.get("file")
     if upload is None:
         raise BadInput("a multipart field `file` is required", {"file": ["required"]})
-    item, created = media.upload(g.sender, meta, upload.stream)
+    item, created = uploads.upload(app_settings(), g.sender, meta, upload.stream)
     return item, 201 if created else 200
 
 
@@ -41,26 +44,14 @@ def upload_media(meta):
 @blp.response(200, page_schema(s.MediaOut))
 def list_media(filters, page):
     """A cadre's media, newest first (others' reads are access-logged)."""
-    cadre_id = filters.get("cadre_id", g.user.cadre_id)
-    if cadre_id is None:
-        raise Unprocessable("cadre_id is required", {"cadre_id": ["required"]})
-    g.scope.require_cadre(cadre_id)
-    query = select(MediaItem).where(MediaItem.cadre_id == cadre_id)
-    if "from" in filters:
-        query = query.where(MediaItem.recorded_at >= filters["from"])
-    if "to" in filters:
-        query = query.where(MediaItem.recorded_at < filters["to"])
-    rows, meta = page_of(query.order_by(MediaItem.recorded_at.desc(), MediaItem.id.desc()),
-                         page)
+    cadre_id = requested_cadre(filters.get("cadre_id"))
+    rows, meta = page_of(uploads.media_query(cadre_id, filters), page)
     log_access(g.user, cadre_id, "media", {"page": meta["page"]})
-    return paged(rows, meta)
+    return {"items": rows, **meta}
 
 
-def _visible(media_id: int, resource: str) -> MediaItem:
-    item = db.session.get(MediaItem, media_id)
-    if item is None:
-        raise NotFound(f"media {media_id} not found")
-    g.scope.require_cadre(item.cadre_id)
+def _visible(media_id: int, resource: str):
+    item = uploads.visible_media(g.scope, media_id)
     log_access(g.user, item.cadre_id, resource, {"media_id": media_id})
     return item
 
@@ -78,7 +69,8 @@ def get_media(media_id):
 def media_file(media_id):
     """The original bytes."""
     item = _visible(media_id, "media_file")
-    return send_file(media.storage().open(item.sha256), mimetype=MIMETYPES[item.format],
+    store = uploads.storage(app_settings().media)
+    return send_file(store.open(item.sha256), mimetype=MIMETYPES[item.format],
                      download_name=f"{item.sha256}.{item.format}", max_age=0,
                      etag=item.sha256)
 
@@ -88,6 +80,7 @@ def media_file(media_id):
 def media_thumbnail(media_id):
     """A JPEG thumbnail (photo) or poster frame (video), orientation applied, no metadata."""
     item = _visible(media_id, "media_thumbnail")
-    return send_file(media.storage().open(item.sha256 + media.THUMB_SUFFIX),
+    store = uploads.storage(app_settings().media)
+    return send_file(store.open(item.sha256 + uploads.THUMB_SUFFIX),
                      mimetype="image/jpeg", max_age=current_app.config["TOKEN_TTL_S"],
                      etag=item.sha256 + "-thumb")

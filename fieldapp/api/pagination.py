@@ -1,9 +1,13 @@
-"""Page/per_page pagination with a total, the same on every list."""
+"""Page/per_page pagination with a total, the same on every list, through flask-sqlalchemy's
+`db.paginate`: `@paginated` for a view that returns its query, `page_of` for one that
+needs the page in hand."""
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import current_app
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
 
 from ..extensions import db
 
@@ -13,20 +17,35 @@ class PageArgs(Schema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1))
 
 
+def page_schema(item: type[Schema]) -> type[Schema]:
+    """A paginated list of `item`."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item)), "page": fields.Integer(),
+        "per_page": fields.Integer(), "total": fields.Integer()},
+        name=f"{item.__name__}Page")
+
+
 def page_of(statement, args: dict) -> tuple[list, dict]:
-    """Run `statement` for one page; returns (rows, {"page", "per_page", "total"})."""
-    per_page = min(args.get("per_page", 50), current_app.config["PAGE_SIZE_MAX"])
-    page = args.get("page", 1)
-    total = db.session.scalar(select(func.count()).select_from(
-        statement.order_by(None).subquery()))
-    rows = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
-    return list(rows.scalars() if _single_entity(statement) else rows), {
-        "page": page, "per_page": per_page, "total": total}
+    """One page of the ORM rows `statement` selects: (rows, {"page", "per_page", "total"});
+    per_page is capped at FIELDAPP_PAGE_SIZE_MAX."""
+    page = db.paginate(statement, page=args["page"], per_page=args["per_page"],
+                       max_per_page=current_app.config["PAGE_SIZE_MAX"], error_out=False)
+    return page.items, {"page": page.page, "per_page": page.per_page, "total": page.total}
 
 
-def _single_entity(statement) -> bool:
-    return len(statement.column_descriptions) == 1
+def paginated(blp: Blueprint, item: type[Schema]):
+    """The view returns a query of `item` rows; the answer is one page of them. Takes
+    page/per_page from the query string after the view's own arguments."""
 
+    def decorator(view):
+        @blp.arguments(PageArgs, location="query")
+        @blp.response(200, page_schema(item))
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            *view_args, page_args = args
+            rows, meta = page_of(view(*view_args, **kwargs), page_args)
+            return {"items": rows, **meta}
 
-def paged(items: list, meta: dict) -> dict:
-    return {"items": items, **meta}
+        return wrapped
+
+    return decorator

@@ -1,13 +1,18 @@
-"""Cadres, assignments, users and devices. Writes are the admin's; reads are scoped."""
+"""Cadres, assignments, users and devices → services/people/registry.py. Writes are the
+admin's; reads are scoped.
+
+    /api/v1/cadres[/<id>]   /api/v1/assignments[/<id>]   /api/v1/users[/<id>]
+    /api/v1/devices[/<id>]
+"""
 from flask import g
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from ..errors import Unprocessable
 from ..models import Assignment, Cadre, Device, User
-from ..services import people
-from . import schemas as s
-from .pagination import PageArgs, page_of, paged
+from ..services.people import registry
+from ..services.rows import get_or_404
+from .pagination import paginated
+from .schemas import people as s
 from .security import login_required
 
 blp = Blueprint("people", __name__, url_prefix="/api/v1", description="People and devices")
@@ -19,23 +24,16 @@ blp = Blueprint("people", __name__, url_prefix="/api/v1", description="People an
 @blp.response(201, s.CadreOut)
 def create_cadre(body):
     """Register a cadre."""
-    return people.create_cadre(**body)
+    return registry.create_cadre(**body)
 
 
 @blp.route("/cadres", methods=["GET"])
 @login_required()
 @blp.arguments(s.CadreFilter, location="query")
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, s.page_schema(s.CadreOut))
-def list_cadres(filters, page):
+@paginated(blp, s.CadreOut)
+def list_cadres(filters):
     """Cadres visible to the caller, by id."""
-    query = select(Cadre).where(g.scope.cadre_clause(Cadre.id)).order_by(Cadre.id)
-    if "role" in filters:
-        query = query.where(Cadre.role == filters["role"])
-    if "region" in filters:
-        query = query.where(Cadre.id.in_(select(Assignment.cadre_id).where(
-            Assignment.region_code.like(filters["region"] + "%"))))
-    return paged(*page_of(query, page))
+    return registry.cadres_query(g.scope, filters)
 
 
 @blp.route("/cadres/<int:cadre_id>", methods=["GET"])
@@ -43,7 +41,7 @@ def list_cadres(filters, page):
 @blp.response(200, s.CadreOut)
 def get_cadre(cadre_id):
     g.scope.require_cadre(cadre_id)
-    return people.get_or_404(Cadre, cadre_id)
+    return get_or_404(Cadre, cadre_id)
 
 
 @blp.route("/cadres/<int:cadre_id>", methods=["PATCH"])
@@ -51,7 +49,7 @@ def get_cadre(cadre_id):
 @blp.arguments(s.CadrePatch)
 @blp.response(200, s.CadreOut)
 def patch_cadre(body, cadre_id):
-    return people.update(people.get_or_404(Cadre, cadre_id), body)
+    return registry.apply_changes(get_or_404(Cadre, cadre_id), body)
 
 
 @blp.route("/assignments", methods=["POST"])
@@ -65,29 +63,23 @@ def create_assignment(body):
         raise Unprocessable("village_code or region_code is required",
                             {"village_code": ["Missing data for required field."]})
     body.pop("region_code", None)
-    return people.create_assignment(region_code=code, **body)
+    return registry.create_assignment(region_code=code, **body)
 
 
 @blp.route("/assignments", methods=["GET"])
 @login_required()
 @blp.arguments(s.AssignmentFilter, location="query")
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, s.page_schema(s.AssignmentOut))
-def list_assignments(filters, page):
-    query = (select(Assignment).where(g.scope.cadre_clause(Assignment.cadre_id))
-             .order_by(Assignment.id))
-    if "cadre_id" in filters:
-        query = query.where(Assignment.cadre_id == filters["cadre_id"])
-    if "region" in filters:
-        query = query.where(Assignment.region_code.like(filters["region"] + "%"))
-    return paged(*page_of(query, page))
+@paginated(blp, s.AssignmentOut)
+def list_assignments(filters):
+    """Visible assignments, by id."""
+    return registry.assignments_query(g.scope, filters)
 
 
 @blp.route("/assignments/<int:assignment_id>", methods=["GET"])
 @login_required()
 @blp.response(200, s.AssignmentOut)
 def get_assignment(assignment_id):
-    assignment = people.get_or_404(Assignment, assignment_id)
+    assignment = get_or_404(Assignment, assignment_id)
     g.scope.require_cadre(assignment.cadre_id)
     return assignment
 
@@ -97,7 +89,7 @@ def get_assignment(assignment_id):
 @blp.arguments(s.AssignmentPatch)
 @blp.response(200, s.AssignmentOut)
 def patch_assignment(body, assignment_id):
-    return people.update_assignment(people.get_or_404(Assignment, assignment_id), body)
+    return registry.update_assignment(get_or_404(Assignment, assignment_id), body)
 
 
 @blp.route("/users", methods=["POST"])
@@ -105,22 +97,21 @@ def patch_assignment(body, assignment_id):
 @blp.arguments(s.UserIn)
 @blp.response(201, s.UserOut)
 def create_user(body):
-    return people.create_user(**body)
+    return registry.create_user(**body)
 
 
 @blp.route("/users", methods=["GET"])
 @login_required("admin")
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, s.page_schema(s.UserOut))
-def list_users(page):
-    return paged(*page_of(select(User).order_by(User.id), page))
+@paginated(blp, s.UserOut)
+def list_users():
+    return registry.users_query()
 
 
 @blp.route("/users/<int:user_id>", methods=["GET"])
 @login_required("admin")
 @blp.response(200, s.UserOut)
 def get_user(user_id):
-    return people.get_or_404(User, user_id)
+    return get_or_404(User, user_id)
 
 
 @blp.route("/users/<int:user_id>", methods=["PATCH"])
@@ -128,7 +119,7 @@ def get_user(user_id):
 @blp.arguments(s.UserPatch)
 @blp.response(200, s.UserOut)
 def patch_user(body, user_id):
-    return people.update_user(people.get_or_404(User, user_id), body)
+    return registry.update_user(get_or_404(User, user_id), body)
 
 
 @blp.route("/devices", methods=["POST"])
@@ -137,18 +128,16 @@ def patch_user(body, user_id):
 @blp.response(201, s.DeviceCreated)
 def create_device(body):
     """Register a phone. The token is in this answer only; it is stored hashed."""
-    device, token = people.create_device(**body)
+    device, token = registry.create_device(**body)
     return {"id": device.id, "cadre_id": device.cadre_id, "label": device.label,
             "created_at": device.created_at, "revoked_at": None, "token": token}
 
 
 @blp.route("/devices", methods=["GET"])
 @login_required()
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, s.page_schema(s.DeviceOut))
-def list_devices(page):
-    query = select(Device).where(g.scope.cadre_clause(Device.cadre_id)).order_by(Device.id)
-    return paged(*page_of(query, page))
+@paginated(blp, s.DeviceOut)
+def list_devices():
+    return registry.devices_query(g.scope)
 
 
 @blp.route("/devices/<int:device_id>", methods=["PATCH"])
@@ -157,12 +146,4 @@ def list_devices(page):
 @blp.response(200, s.DeviceOut)
 def patch_device(body, device_id):
     """Relabel or revoke a device (revocation cannot be undone)."""
-    device = people.get_or_404(Device, device_id)
-    if body.get("revoked"):
-        people.revoke_device(device)
-    elif body.get("revoked") is False and device.revoked_at is not None:
-        raise Unprocessable("a revoked device stays revoked; register a new one",
-                            {"revoked": ["cannot be undone"]})
-    if "label" in body:
-        people.update(device, {"label": body["label"]})
-    return device
+    return registry.update_device(get_or_404(Device, device_id), body)

@@ -1,4 +1,5 @@
-"""Authentication decorators. Every endpoint but /auth/token and the health checks uses one."""
+"""Authentication decorators and the caller's scope. Every endpoint but /auth/token and the
+health checks uses one of the decorators."""
 from __future__ import annotations
 
 from functools import wraps
@@ -6,12 +7,13 @@ from functools import wraps
 from flask import g, request
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 
-from ..database import request_connection
-from ..errors import Forbidden, Unauthorized
+from ..config import app_settings
+from ..db.connections import request_connection
+from ..errors import Forbidden, Unauthorized, Unprocessable
 from ..extensions import db
 from ..models import User
-from ..services import senders
-from ..services.scope import Scope
+from ..services.access.scope import Scope
+from ..services.ingest import senders
 
 
 def _load_user() -> User:
@@ -39,6 +41,15 @@ def login_required(*roles: str):
     return decorator
 
 
+def requested_cadre(cadre_id: int | None) -> int:
+    """The cadre a read is about: `cadre_id`, else the caller's own; within scope."""
+    cadre_id = g.user.cadre_id if cadre_id is None else cadre_id
+    if cadre_id is None:
+        raise Unprocessable("cadre_id is required", {"cadre_id": ["required"]})
+    g.scope.require_cadre(cadre_id)
+    return cadre_id
+
+
 def cadre_or_device_required(view):
     """A cadre's bearer token, or `Authorization: Device <token>` of a registered phone.
 
@@ -49,12 +60,14 @@ def cadre_or_device_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
+        settings = app_settings()
         token = senders.device_token(request.headers.get("Authorization", ""))
         if token is not None:
-            g.sender = senders.require_device(request_connection(), token)
+            g.sender = senders.require_device(settings, request_connection(), token)
         else:
             verify_jwt_in_request()
-            g.sender = senders.by_login(request_connection(), int(get_jwt_identity()))
+            g.sender = senders.by_login(settings, request_connection(),
+                                        int(get_jwt_identity()))
         return view(*args, **kwargs)
 
     return wrapped

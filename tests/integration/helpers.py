@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fieldapp.services import people
+from fieldapp.services.people import registry as people
 
 PASSWORD = "correct-horse-battery"
 VILLAGE = "410922100201"          # first demo village, township 410922100

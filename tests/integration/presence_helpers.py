@@ -9,10 +9,14 @@ import numpy as np
 import shapely
 from geoalchemy2.shape import to_shape
 
-from fieldapp.database import autocommit_connection
+from fieldapp.config import app_settings
+from fieldapp.db.connections import autocommit_connection
 from fieldapp.extensions import db
 from fieldapp.models import Region
-from fieldapp.services import evaluation, ingest, people, senders
+from fieldapp.services.ingest import pings as ingest
+from fieldapp.services.ingest import senders
+from fieldapp.services.people import registry as people
+from fieldapp.services.presence import evaluation
 
 ZONE = ZoneInfo("Asia/Shanghai")
 _RNG = np.random.default_rng(47)
@@ -20,7 +24,7 @@ _RNG = np.random.default_rng(47)
 
 def last_full_week() -> date:
     """Monday of the latest ISO week whose last night has ended."""
-    finished = evaluation.last_finished_day(time(6))
+    finished = evaluation.last_finished_day(time(6), ZONE)
     sunday = finished - timedelta(days=(finished.weekday() + 1) % 7)
     return sunday - timedelta(days=6)
 
@@ -59,7 +63,9 @@ def send(cadre_id: int, fixes: list[tuple[str, tuple[float, float], float | None
              for (when, where, acc), (dy, dx) in zip(fixes, noise.tolist(), strict=True)]
     _, token = people.create_device(cadre_id)  # commits: no session transaction stays open
     with autocommit_connection() as conn:
-        result = ingest.ingest(conn, senders.by_device(conn, token), items).as_dict()
+        settings = app_settings()
+        sender = senders.by_device(settings, conn, token)
+        result = ingest.ingest(settings, conn, sender, items).as_dict()
     assert result["rejected"] == 0, result
     return result
 

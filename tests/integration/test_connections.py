@@ -11,10 +11,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from fieldapp import create_app
-from fieldapp.database import AUTOCOMMIT_ENGINE, autocommit_connection, driver_rows
+from fieldapp.db.connections import autocommit_connection, fetch_on_driver_cursor
+from fieldapp.db.engines import AUTOCOMMIT_ENGINE
 from fieldapp.extensions import db
 from fieldapp.models import Ping, Region
-from fieldapp.services import people
+from fieldapp.services.people import registry as people
 
 from .helpers import VILLAGE, login, make_cadre, make_user
 
@@ -90,7 +91,7 @@ def test_a_failed_statement_leaves_the_kept_cursor_usable(ctx):
     without losing the connection is raised as SQLAlchemy's and the next one still runs."""
     with autocommit_connection() as conn:
         with pytest.raises(DBAPIError) as failed:
-            driver_rows(conn, text("SELECT * FROM no_such_table"), {})
+            fetch_on_driver_cursor(conn, text("SELECT * FROM no_such_table"), {})
         assert not failed.value.connection_invalidated
-        assert driver_rows(conn, text("SELECT CAST(:n AS integer)"), {"n": 7}) == [(7,)]
+        assert fetch_on_driver_cursor(conn, text("SELECT CAST(:n AS integer)"), {"n": 7}) == [(7,)]
         assert not conn.invalidated

@@ -3,7 +3,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
-from fieldapp.database import SpatialBackendError, check_spatial_backend
+from fieldapp.db.engines import SpatialBackendError, check_spatial_backend
 
 
 def test_migrated_schema_matches_models(ctx):
@@ -26,7 +26,7 @@ def test_migrated_schema_matches_models(ctx):
 def test_autocommit_connection_commits_each_statement_and_holds_no_lock(ctx):
     """The ingest path's connection: a write is visible to others at once, and while it is
     open between statements another connection can still write (no SQLite write lock)."""
-    from fieldapp.database import autocommit_connection
+    from fieldapp.db.connections import autocommit_connection
     from fieldapp.extensions import db
 
     add = text("INSERT INTO cadres (name, role, created_at) "
@@ -92,7 +92,7 @@ def test_postgres_without_postgis_says_what_to_install(postgres_admin_url):
 
 
 def test_missing_spatialite_says_what_to_install(tmp_path, monkeypatch):
-    from fieldapp.database import engine_options
+    from fieldapp.db.engines import engine_options
 
     monkeypatch.setenv("SPATIALITE_LIBRARY_PATH", "/nonexistent/mod_spatialite")
     url, options = engine_options(f"sqlite:///{tmp_path / 'x.db'}")

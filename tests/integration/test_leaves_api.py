@@ -1,7 +1,9 @@
 """Leave over HTTP: ask, decide within scope, cancel before the start, retroactive entry."""
 from datetime import timedelta
 
-from fieldapp.services import localtime
+from fieldapp.config import app_settings
+from fieldapp.domain.dates import local_date
+from fieldapp.models.types import utcnow
 
 from .helpers import OTHER_VILLAGE, TOWNSHIP, cadre_login, login, make_user
 
@@ -16,7 +18,7 @@ def test_request_decide_and_list(client):
     cadre, headers = cadre_login(client)
     make_user("insp", "inspector", regions=[TOWNSHIP])
     inspector = login(client, "insp")
-    start = localtime.today() + timedelta(days=3)
+    start = local_date(utcnow(), app_settings().zone) + timedelta(days=3)
     response = ask(client, headers, start, start + timedelta(days=1))
     assert response.status_code == 201, response.get_json()
     leave = response.get_json()
@@ -35,7 +37,7 @@ def test_request_decide_and_list(client):
 def test_inspector_outside_the_cadres_township_cannot_decide(client):
     _, headers = cadre_login(client)
     make_user("far", "inspector", regions=[OTHER_VILLAGE[:9]])
-    start = localtime.today() + timedelta(days=1)
+    start = local_date(utcnow(), app_settings().zone) + timedelta(days=1)
     leave = ask(client, headers, start, start).get_json()
     response = client.post(f"/api/v1/leaves/{leave['id']}/decision",
                            headers=login(client, "far"), json={"decision": "approve"})
@@ -45,7 +47,7 @@ def test_inspector_outside_the_cadres_township_cannot_decide(client):
 
 def test_bad_leave_requests(client):
     _, headers = cadre_login(client)
-    today = localtime.today()
+    today = local_date(utcnow(), app_settings().zone)
     assert ask(client, headers, today, today - timedelta(days=1)).status_code == 422
     assert ask(client, headers, today, today, kind="holiday").status_code == 422
     assert ask(client, headers, today - timedelta(days=400), today).status_code == 422
@@ -60,7 +62,7 @@ def test_bad_leave_requests(client):
 def test_rejection_needs_a_note(client):
     _, headers = cadre_login(client)
     make_user("insp", "inspector", regions=[TOWNSHIP])
-    start = localtime.today() + timedelta(days=2)
+    start = local_date(utcnow(), app_settings().zone) + timedelta(days=2)
     leave = ask(client, headers, start, start).get_json()
     response = client.post(f"/api/v1/leaves/{leave['id']}/decision",
                            headers=login(client, "insp"), json={"decision": "reject"})
@@ -69,7 +71,7 @@ def test_rejection_needs_a_note(client):
 
 def test_retroactive_leave_is_marked_and_cancel_only_before_start(client):
     _, headers = cadre_login(client)
-    today = localtime.today()
+    today = local_date(utcnow(), app_settings().zone)
     past = ask(client, headers, today - timedelta(days=3), today - timedelta(days=2)).get_json()
     assert past["retroactive"] is True
     assert client.post(f"/api/v1/leaves/{past['id']}/cancel", headers=headers).status_code == 409
@@ -81,7 +83,7 @@ def test_retroactive_leave_is_marked_and_cancel_only_before_start(client):
 def test_a_cadre_cannot_cancel_or_see_anothers_leave(client):
     _, first = cadre_login(client, "first")
     _, second = cadre_login(client, "second")
-    start = localtime.today() + timedelta(days=2)
+    start = local_date(utcnow(), app_settings().zone) + timedelta(days=2)
     leave = ask(client, first, start, start).get_json()
     assert client.post(f"/api/v1/leaves/{leave['id']}/cancel", headers=second).status_code == 403
     assert client.get(f"/api/v1/leaves/{leave['id']}", headers=second).status_code == 403

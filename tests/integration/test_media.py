@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import AccessLog, Flag, MediaItem
+from fieldapp.models import AccessLog, Finding, MediaItem
 from fieldapp.models.types import utcnow
 from tests import media_files as files
 
@@ -59,7 +59,7 @@ def test_photo_with_exif_gps_in_the_village(client, ctx):
         assert not image.getexif()
     original = client.get(f"/api/v1/media/{item['id']}/file", headers=headers)
     assert original.data == data
-    assert db.session.scalar(select(Flag.id)) is None
+    assert db.session.scalar(select(Finding.id)) is None
 
 
 def test_same_client_id_answers_the_first_and_same_bytes_are_stored_once(client, ctx):
@@ -84,7 +84,7 @@ def test_gps_forms_and_location_mismatch(client, ctx, form):
     item = response.get_json()
     assert item["metadata"]["lon"] == pytest.approx(lon, abs=1e-5)
     assert item["checks"]["location"]["fence"] == "outside"
-    flag = db.session.scalars(select(Flag)).one()
+    flag = db.session.scalars(select(Finding)).one()
     assert flag.kind == "photo_location_mismatch" and flag.evidence["media_id"] == item["id"]
 
 
@@ -96,7 +96,7 @@ def test_time_mismatch(client, ctx):
     taken, _ = local_taken(NOW - timedelta(hours=1))
     no_offset = post(client, headers, files.jpeg(files.scene(9), taken=taken)).get_json()
     assert not no_offset["checks"]["time"]["failed"]  # read in the configured zone
-    assert [f.kind for f in db.session.scalars(select(Flag))] == ["photo_time_mismatch"]
+    assert [f.kind for f in db.session.scalars(select(Finding))] == ["photo_time_mismatch"]
 
 
 def test_reencoded_and_resized_photo_of_another_cadre_is_reused(client, ctx):
@@ -111,7 +111,7 @@ def test_reencoded_and_resized_photo_of_another_cadre_is_reused(client, ctx):
     assert two["checks"]["reuse"]["media_id"] == one["id"]
     other = post(client, second, files.jpeg(files.scene(8))).get_json()
     assert not other["checks"]["reuse"]["failed"]
-    assert [f.kind for f in db.session.scalars(select(Flag))] == ["photo_reused"]
+    assert [f.kind for f in db.session.scalars(select(Finding))] == ["photo_reused"]
 
 
 def test_same_cadre_same_day_is_not_reuse_but_another_day_is(client, ctx):
@@ -159,9 +159,9 @@ def test_bad_files_are_refused_and_nothing_is_stored(client, ctx, data, name, st
     assert stored_files(ctx) == []
 
 
-def test_size_limits(client, ctx, monkeypatch):
+def test_size_limits(client, ctx, configure):
     _, headers = cadre_login(client)
-    monkeypatch.setitem(ctx.config, "MAX_PHOTO_MB", 0)
+    configure(MAX_PHOTO_MB=0)
     response = post(client, headers, files.jpeg())
     assert response.status_code == 413
     assert stored_files(ctx) == []
@@ -207,7 +207,7 @@ def test_scope_and_access_log(client, ctx):
 
 
 def test_concurrent_uploads_of_one_client_id_store_one_item(app, ctx):
-    from fieldapp.services.people import create_device
+    from fieldapp.services.people.registry import create_device
 
     from .helpers import make_cadre
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from fieldapp.domain.coords import wgs84_to_bd09, wgs84_to_gcj02
 from fieldapp.extensions import db
 from fieldapp.models import AccessLog, Assignment, Ping, Region, User
-from fieldapp.services import ingest, people
+from fieldapp.services.ingest import pings as ingest
+from fieldapp.services.people import registry as people
 
 from .helpers import (
     OTHER_VILLAGE,
@@ -160,7 +161,7 @@ def test_resending_is_duplicate_never_stored_twice(client):
 
 
 def test_concurrent_identical_batches_store_once(app, ctx):
-    from fieldapp.services.people import create_device
+    from fieldapp.services.people.registry import create_device
 
     from .helpers import make_cadre
 
@@ -371,8 +372,8 @@ def test_boundary_change_refreshes_the_fence_cache(client, tmp_path):
         assert client.post("/api/v1/pings", json=ping(point.y, point.x),
                            headers=headers).get_json()["results"][0]["fence"] == "outside"
     finally:  # put the demo boundary back for the other tests
-        from fieldapp.services.demo import FILES
-        from fieldapp.services.geodata import import_features, load_features
+        from fieldapp.services.geodata.boundaries import import_features, load_features
+        from fieldapp.services.people.demo import FILES
 
         db.session.commit()
         assert import_features(load_features(FILES[2][1]), "village").ok

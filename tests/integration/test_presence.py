@@ -4,9 +4,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from fieldapp.config import app_settings
 from fieldapp.extensions import db
-from fieldapp.models import Flag, FlagEvent, PresenceDay, PresencePeriod
-from fieldapp.services import evaluation, leaves
+from fieldapp.models import Finding, FindingEvent, PresenceDay, PresencePeriod
+from fieldapp.services.presence import evaluation, leaves
 
 from .helpers import VILLAGE, make_cadre
 from .presence_helpers import at, east_of, inside, iso_week, last_full_week, send, week_of
@@ -15,20 +16,19 @@ COUNTY_TOWN_M = 5000  # sleeping 5 km away
 
 
 @pytest.fixture()
-def week(ctx, monkeypatch):
+def week(ctx, configure):
     """The latest finished ISO week, with backfill wide enough to post it today (and such
     posting not counted as a late upload, except where a test says so)."""
-    monkeypatch.setitem(ctx.config, "MAX_BACKFILL_DAYS", 60)
-    monkeypatch.setitem(ctx.config, "LATE_UPLOAD_HOURS", 24 * 90.0)
+    configure(MAX_BACKFILL_DAYS=60, LATE_UPLOAD_HOURS=24 * 90.0)
     return last_full_week()
 
 
 def evaluate(monday):
-    return evaluation.evaluate(*evaluation.parse_range(week=iso_week(monday)))
+    return evaluation.evaluate(app_settings(), *evaluation.parse_range(week=iso_week(monday)))
 
 
 def kinds(cadre_id):
-    return sorted(db.session.scalars(select(Flag.kind).where(Flag.cadre_id == cadre_id)))
+    return sorted(db.session.scalars(select(Finding.kind).where(Finding.cadre_id == cadre_id)))
 
 
 def period(cadre_id):
@@ -53,7 +53,7 @@ def test_day_visitor_sleeping_in_town_is_not_resident_not_absent(week):
     send(cadre.id, week_of(week, inside(VILLAGE), east_of(VILLAGE, COUNTY_TOWN_M)))
     evaluate(week)
     assert kinds(cadre.id) == ["not_resident"]
-    flag = db.session.scalars(select(Flag).where(Flag.cadre_id == cadre.id)).one()
+    flag = db.session.scalars(select(Finding).where(Finding.cadre_id == cadre.id)).one()
     assert flag.evidence["counts"]["present_nights"] == 0
     assert flag.evidence["counts"]["present_days"] == 7
     night = flag.evidence["days"][0]
@@ -68,7 +68,8 @@ def test_approved_leave_excuses_its_days(week):
     away = east_of(VILLAGE, COUNTY_TOWN_M)
     send(cadre.id, week_of(week, away, away, days=range(3)))
     send(cadre.id, week_of(week, here, here, days=range(3, 7)))
-    leave = leaves.request_leave(cadre.id, week, week + timedelta(days=2), "sick", "flu")
+    leave = leaves.request_leave(app_settings(), cadre.id, week, week + timedelta(days=2),
+                                 "sick", "flu")
     leave.status = "approved"
     db.session.commit()
     evaluate(week)
@@ -84,7 +85,8 @@ def test_unapproved_leave_excuses_nothing(week):
     cadre = make_cadre()
     away = east_of(VILLAGE, COUNTY_TOWN_M)
     send(cadre.id, week_of(week, away, away))
-    leaves.request_leave(cadre.id, week, week + timedelta(days=2), "personal", "family")
+    leaves.request_leave(app_settings(), cadre.id, week, week + timedelta(days=2),
+                         "personal", "family")
     evaluate(week)
     assert kinds(cadre.id) == ["absent", "not_resident"]
 
@@ -121,8 +123,8 @@ def _snapshot(cadre_id):
     days = db.session.execute(select(PresenceDay.id, PresenceDay.day_status,
                                      PresenceDay.night_status, PresenceDay.counts).where(
         PresenceDay.cadre_id == cadre_id).order_by(PresenceDay.id)).all()
-    flags = db.session.execute(select(Flag.id, Flag.status, Flag.updated_at)).all()
-    events = db.session.scalar(select(func.count()).select_from(FlagEvent))
+    flags = db.session.execute(select(Finding.id, Finding.status, Finding.updated_at)).all()
+    events = db.session.scalar(select(func.count()).select_from(FindingEvent))
     return days, flags, events
 
 
@@ -134,24 +136,24 @@ def test_late_data_withdraws_an_open_finding(week):
     assert kinds(cadre.id) == ["no_data"]
     send(cadre.id, week_of(week, here, here, days=range(2, 7)))  # the buffer arrives
     evaluate(week)
-    flag = db.session.scalars(select(Flag).where(Flag.cadre_id == cadre.id)).one()
+    flag = db.session.scalars(select(Finding).where(Finding.cadre_id == cadre.id)).one()
     assert flag.status == "withdrawn"
-    actions = db.session.scalars(select(FlagEvent.action).where(
-        FlagEvent.flag_id == flag.id).order_by(FlagEvent.id)).all()
+    actions = db.session.scalars(select(FindingEvent.action).where(
+        FindingEvent.flag_id == flag.id).order_by(FindingEvent.id)).all()
     assert actions == ["raise", "withdraw"]
 
 
 def test_a_closed_finding_is_never_silently_reopened(week):
     cadre = make_cadre()
     evaluate(week)
-    flag = db.session.scalars(select(Flag).where(Flag.cadre_id == cadre.id)).one()
+    flag = db.session.scalars(select(Finding).where(Finding.cadre_id == cadre.id)).one()
     flag.status = "dismissed"
     db.session.commit()
     send(cadre.id, [(at(week, 9), east_of(VILLAGE, COUNTY_TOWN_M), 10.0)])
     evaluate(week)
     db.session.refresh(flag)
     assert flag.status == "dismissed"
-    assert db.session.scalar(select(func.count()).select_from(Flag)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Finding)) == 1
 
 
 def test_spoofing_detectors(week):
@@ -168,13 +170,13 @@ def test_spoofing_detectors(week):
     assert "not_resident" not in found and "absent" not in found
 
 
-def test_late_upload_is_flagged(week, ctx, monkeypatch):
+def test_late_upload_is_flagged(week, ctx, configure):
     cadre = make_cadre()
     here = inside(VILLAGE)
     send(cadre.id, week_of(week, here, here))  # all sent today, days after the fixes
     evaluate(week)
     assert "late_upload" not in kinds(cadre.id)
-    monkeypatch.setitem(ctx.config, "LATE_UPLOAD_HOURS", 1.0)
+    configure(LATE_UPLOAD_HOURS=1.0)
     evaluate(week)
     assert "late_upload" in kinds(cadre.id)
 
@@ -194,8 +196,8 @@ def test_township_leader_is_judged_over_the_month(week):
 
 def test_leave_return_is_recorded_with_the_first_inside_ping(week):
     cadre = make_cadre()
-    leave = leaves.request_leave(cadre.id, week, week + timedelta(days=1), "training",
-                                 "party school")
+    leave = leaves.request_leave(app_settings(), cadre.id, week, week + timedelta(days=1),
+                                 "training", "party school")
     leave.status = "approved"
     db.session.commit()
     send(cadre.id, [(at(week + timedelta(days=2), 7), east_of(VILLAGE, 3000), 10.0),

@@ -8,10 +8,10 @@ import pytest
 from geoalchemy2.shape import to_shape
 from sqlalchemy import event, func, select, text
 
-from fieldapp.database import AUTOCOMMIT_ENGINE
+from fieldapp.db.engines import AUTOCOMMIT_ENGINE
 from fieldapp.extensions import db
 from fieldapp.models import Assignment, Ping, Region, SenderVersion
-from fieldapp.services import people
+from fieldapp.services.people import registry as people
 
 from .helpers import OTHER_VILLAGE, VILLAGE, make_cadre
 

@@ -1,0 +1,60 @@
+"""The supervision queue: findings (flags on the wire), their evidence, workflow moves and
+appeals → services/findings/workflow.py.
+
+    GET  /api/v1/flags                       the queue
+    GET  /api/v1/flags/<id>                  a finding with evidence, map, events, appeals
+    POST /api/v1/flags/<id>/transitions      a reviewer's move
+    POST /api/v1/flags/<id>/appeal           the cadre's appeal
+"""
+from flask import g
+from flask_smorest import Blueprint
+
+from ..config import app_settings
+from ..services.access.access_log import log_access
+from ..services.findings import workflow
+from .pagination import paginated
+from .schemas import findings as s
+from .security import login_required
+
+blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Findings")
+
+
+@blp.route("/flags", methods=["GET"])
+@login_required()
+@blp.arguments(s.FlagFilter, location="query")
+@paginated(blp, s.FlagOut)
+def list_flags(filters):
+    """Visible findings, most severe first, then oldest first."""
+    return workflow.queue_query(g.scope, filters)
+
+
+@blp.route("/flags/<int:flag_id>", methods=["GET"])
+@login_required()
+@blp.response(200, s.FlagDetail)
+def get_flag(flag_id):
+    """A finding with its evidence, a map of it, its history and appeals."""
+    finding = workflow.visible_finding(g.scope, flag_id)
+    log_access(g.user, finding.cadre_id, "flag", {"flag_id": finding.id})
+    return {**{name: getattr(finding, name) for name in s.FlagOut().fields},
+            "evidence": finding.evidence, "map": workflow.evidence_map(finding),
+            "events": workflow.events_of(finding), "appeals": workflow.appeals_of(finding)}
+
+
+@blp.route("/flags/<int:flag_id>/transitions", methods=["POST"])
+@login_required("inspector", "admin")
+@blp.arguments(s.TransitionIn)
+@blp.response(200, s.FlagOut)
+def move_flag(body, flag_id):
+    """assign, confirm, dismiss, escalate, reopen, uphold_appeal or reject_appeal; 409 when
+    the finding's state does not allow it."""
+    return workflow.transition(g.scope, flag_id, body["action"], body["note"],
+                               body.get("assignee_id"))
+
+
+@blp.route("/flags/<int:flag_id>/appeal", methods=["POST"])
+@login_required("cadre")
+@blp.arguments(s.AppealIn)
+@blp.response(200, s.FlagOut)
+def appeal_flag(body, flag_id):
+    """Appeal a confirmed finding about you, within the appeal window."""
+    return workflow.appeal(app_settings(), g.scope, flag_id, body["text"], body["media_ids"])

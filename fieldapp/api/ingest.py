@@ -1,0 +1,109 @@
+"""Location fixes in, and the stored ones out → services/ingest/.
+
+    POST /api/v1/pings                one ping or a batch, from a cadre's login or a device
+    GET  /api/v1/pings                a cadre's pings (JSON or GeoJSON), access-logged
+    POST /api/v1/ingest/owntracks     OwnTracks in HTTP mode
+    GET|POST /api/v1/ingest/osmand    OsmAnd protocol and Traccar Client JSON
+
+A device-token POST /pings is answered before it reaches Flask, by the fast path in
+`api/ingest_fast_path.py`, with the same answers as `post_pings` here.
+"""
+from flask import current_app, g, request
+from flask_smorest import Blueprint
+
+from ..config import app_settings
+from ..db.connections import request_connection
+from ..domain.phone_apps import osmand_query, owntracks_location, traccar_json
+from ..domain.pings import Rejected
+from ..errors import BadInput, Unauthorized
+from ..services.access.access_log import log_access
+from ..services.ingest import pings, senders
+from ..services.ingest.ping_queries import ping_dict, ping_feature, pings_query
+from .pagination import page_of
+from .schemas.ingest import PingBatch, PingFilter
+from .security import cadre_or_device_required, login_required, requested_cadre
+
+blp = Blueprint("pings", __name__, url_prefix="/api/v1", description="Location pings")
+phone_apps = Blueprint("phone_clients", __name__, url_prefix="/api/v1/ingest",
+                       description="Locations from OwnTracks, OsmAnd and Traccar Client")
+
+GEOJSON = "application/geo+json"
+
+
+@blp.route("/pings", methods=["POST"])
+@cadre_or_device_required
+@blp.doc(requestBody={"content": {"application/json": {"schema": PingBatch}}})
+def post_pings():
+    """Store one ping or a batch of up to 1000; answers per item."""
+    settings = app_settings()
+    items = pings.items_of(request.get_json(silent=True), settings.ingest.batch_max)
+    return pings.ingest(settings, request_connection(), g.sender, items).as_dict()
+
+
+@blp.route("/pings", methods=["GET"])
+@login_required()
+@blp.arguments(PingFilter, location="query")
+def list_pings(args):
+    """A cadre's pings, newest first. `Accept: application/geo+json` for GeoJSON.
+
+    Anyone but the cadre must name `cadre_id`; the read is written to the access log.
+    """
+    cadre_id = requested_cadre(args.pop("cadre_id", None))
+    filters = {k: v for k, v in args.items() if k not in ("page", "per_page")}
+    rows, meta = page_of(pings_query(cadre_id, filters), args)
+    log_access(g.user, cadre_id, "pings", {**filters, "page": meta["page"]})
+    if request.accept_mimetypes.best_match(["application/json", GEOJSON]) == GEOJSON:
+        body = {"type": "FeatureCollection", "features": [ping_feature(p) for p in rows], **meta}
+        return current_app.response_class(current_app.json.dumps(body), mimetype=GEOJSON)
+    return {"items": [ping_dict(p) for p in rows], **meta}
+
+
+@phone_apps.route("/owntracks", methods=["POST"])
+def owntracks():
+    """OwnTracks HTTP mode. Basic auth: username = device id, password = device token."""
+    settings = app_settings()
+    auth = request.authorization
+    device = None
+    if auth and auth.username and auth.username.isdigit() and auth.password:
+        device = senders.by_device(settings, request_connection(), auth.password,
+                                   int(auth.username))
+    if device is None:
+        raise Unauthorized("unknown or revoked device")
+    if not request.get_data():
+        return []
+    message = request.get_json(silent=True)
+    if not isinstance(message, dict):
+        raise BadInput("the body must be one OwnTracks JSON object")
+    if message.get("_type") != "location":
+        return []
+    try:
+        ping = owntracks_location(message, device.device_id)
+    except Rejected as exc:
+        raise BadInput(str(exc)) from exc
+    pings.ingest(settings, request_connection(), device, [ping], whole=True)
+    return []
+
+
+@phone_apps.route("/osmand", methods=["GET", "POST"])
+def osmand():
+    """OsmAnd protocol (query or form) and Traccar Client JSON; `id`/`device_id` = token."""
+    settings = app_settings()
+    try:
+        if request.is_json:
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                raise Rejected("the body is not a JSON object")
+            token, fixes = traccar_json(body)
+        else:
+            params = request.args.to_dict() or request.form.to_dict()
+            token, fix = osmand_query(params)
+            fixes = [fix]
+    except Rejected as exc:
+        if "device token" in str(exc):
+            raise Unauthorized(str(exc)) from exc
+        raise BadInput(str(exc)) from exc
+    device = senders.by_device(settings, request_connection(), token)
+    if device is None:
+        raise Unauthorized("unknown or revoked device")
+    pings.ingest(settings, request_connection(), device, fixes, whole=True)
+    return ""

@@ -1,0 +1,73 @@
+"""Request and response schemas of findings (on the wire: flags), their events and appeals."""
+from marshmallow import Schema, fields, validate
+
+from ...domain.findings import KINDS, TRANSITIONS
+from ...models.findings import FINDING_STATUSES
+from . import CODE
+
+
+class FlagFilter(Schema):
+    status = fields.String(validate=validate.OneOf(FINDING_STATUSES))
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    region = fields.String(validate=CODE)
+    cadre_id = fields.Integer()
+    from_ = fields.AwareDateTime(data_key="from", attribute="from")
+    to = fields.AwareDateTime()
+
+
+class FlagOut(Schema):
+    id = fields.Integer()
+    cadre_id = fields.Integer()
+    region_code = fields.String()
+    kind = fields.String()
+    severity = fields.Integer()
+    status = fields.String()
+    period_start = fields.Date(allow_none=True)
+    period_end = fields.Date(allow_none=True)
+    summary = fields.String()
+    assignee_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    confirmed_at = fields.DateTime(allow_none=True)
+
+
+class FlagEventOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    note = fields.String()
+    hash = fields.String()
+
+
+class AppealOut(Schema):
+    id = fields.Integer()
+    text = fields.String()
+    media_ids = fields.List(fields.String())
+    submitted_by = fields.Integer()
+    submitted_at = fields.DateTime()
+    outcome = fields.String(allow_none=True)
+    decided_by = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
+class FlagDetail(FlagOut):
+    evidence = fields.Dict()
+    map = fields.Dict(metadata={"description": "GeoJSON: the post's boundary and the pings"})
+    events = fields.List(fields.Nested(FlagEventOut))
+    appeals = fields.List(fields.Nested(AppealOut))
+
+
+class TransitionIn(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(list(TRANSITIONS)))
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    assignee_id = fields.Integer()
+
+
+class AppealIn(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    media_ids = fields.List(fields.String(validate=validate.Length(max=64)),
+                            load_default=list, validate=validate.Length(max=20))

@@ -1,0 +1,39 @@
+"""Request and response schemas of leave (请销假)."""
+from marshmallow import Schema, fields, validate
+
+from ...models.presence import LEAVE_KINDS, LEAVE_STATUSES
+from . import NOTE, DateRange
+
+
+class LeaveIn(Schema):
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(LEAVE_KINDS))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class LeaveDecision(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    note = fields.String(validate=NOTE)
+
+
+class LeaveFilter(DateRange):
+    cadre_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(LEAVE_STATUSES))
+
+
+class LeaveOut(Schema):
+    id = fields.Integer()
+    cadre_id = fields.Integer()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    kind = fields.String()
+    reason = fields.String()
+    status = fields.String()
+    retroactive = fields.Boolean()
+    requested_at = fields.DateTime()
+    decided_by = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True, metadata={
+        "description": "first inside ping after the leave (销假), set by evaluation"})

@@ -1,0 +1,49 @@
+"""Request and response schemas of work reports and the monthly work record."""
+from marshmallow import Schema, fields, validate
+
+from ...models.media import REPORT_KINDS
+from .media import CLIENT_ID, Located
+
+
+class ReportIn(Located):
+    id = fields.String(required=True, validate=CLIENT_ID)
+    kind = fields.String(required=True, validate=validate.OneOf(REPORT_KINDS))
+    occurred_at = fields.AwareDateTime(required=True)
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    media_ids = fields.List(fields.String(validate=CLIENT_ID), load_default=list,
+                            validate=validate.Length(max=50))
+    household_ref = fields.String(validate=validate.Length(max=64))
+
+
+class ReportFilter(Schema):
+    cadre_id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(REPORT_KINDS))
+    from_ = fields.AwareDateTime(data_key="from", attribute="from")
+    to = fields.AwareDateTime()
+
+
+class ReportOut(Schema):
+    id = fields.Integer()
+    client_id = fields.String()
+    cadre_id = fields.Integer()
+    kind = fields.String()
+    occurred_at = fields.DateTime()
+    received_at = fields.DateTime()
+    summary = fields.String()
+    household_ref = fields.String(allow_none=True)
+    lat = fields.Float()
+    lon = fields.Float()
+    crs = fields.String()
+    accuracy = fields.Float(allow_none=True)
+    village_code = fields.String(allow_none=True)
+    fence = fields.String()
+    distance_m = fields.Float(allow_none=True)
+    media_ids = fields.List(fields.String())
+
+
+class MonthlyArgs(Schema):
+    cadre_id = fields.Integer()
+    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
+    format = fields.String(validate=validate.OneOf(["json", "csv"]))

@@ -1,0 +1,36 @@
+"""Local dates in the county's time zone, the unit every presence rule counts in, and the
+week and month names people give ranges by."""
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+def local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def start_of(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant local `day` begins."""
+    return datetime.combine(day, time(0), zone).astimezone(UTC)
+
+
+def end_of(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant local `day` ends (the next day begins)."""
+    return start_of(day + timedelta(days=1), zone)
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """First and last date of a month written "2026-11"; ValueError if it is not one."""
+    first = datetime.strptime(month, "%Y-%m").date()
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def week_bounds(week: str) -> tuple[date, date]:
+    """Monday and Sunday of an ISO week written "2026-W47"; ValueError if it is not one."""
+    year, sep, number = week.upper().partition("-W")
+    if not sep:
+        raise ValueError(f"{week!r} is not like 2026-W47")
+    monday = date.fromisocalendar(int(year), int(number), 1)
+    return monday, monday + timedelta(days=6)

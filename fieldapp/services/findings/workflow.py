@@ -1,0 +1,153 @@
+"""The supervision queue: who sees which findings, how they move, and appeals."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from geoalchemy2.shape import to_shape
+from shapely.geometry import mapping
+from sqlalchemy import select
+
+from ...config import Settings
+from ...domain.findings import APPEALABLE, TRANSITIONS, IllegalTransition, next_status
+from ...errors import Conflict, Forbidden, NotFound, Unprocessable
+from ...extensions import db
+from ...models import Appeal, Finding, FindingEvent, MediaItem, Ping, Region, User
+from ...models.types import utcnow
+from ..access.scope import Scope
+from ..ingest.ping_queries import ping_feature
+from . import audit_chain
+
+REVIEWERS = ("inspector", "admin")
+
+
+def queue_query(scope: Scope, filters: dict):
+    """Visible findings, most severe first, then oldest first."""
+    query = select(Finding).where(scope.findings_clause())
+    for name, column in (("status", Finding.status), ("kind", Finding.kind),
+                         ("cadre_id", Finding.cadre_id)):
+        if name in filters:
+            query = query.where(column == filters[name])
+    if "region" in filters:
+        query = query.where(Finding.region_code.like(filters["region"] + "%"))
+    if "from" in filters:
+        query = query.where(Finding.created_at >= filters["from"])
+    if "to" in filters:
+        query = query.where(Finding.created_at < filters["to"])
+    return query.order_by(Finding.severity.desc(), Finding.created_at, Finding.id)
+
+
+def visible_finding(scope: Scope, flag_id: int) -> Finding:
+    finding = db.session.scalar(select(Finding).where(Finding.id == flag_id,
+                                                      scope.findings_clause()))
+    if finding is None:
+        raise NotFound(f"finding {flag_id} not found")
+    return finding
+
+
+def evidence_map(finding: Finding) -> dict:
+    """The post's boundary and the pings the evidence names, as one FeatureCollection."""
+    region = db.session.get(Region, finding.region_code)
+    features = []
+    if region is not None:
+        features.append({"type": "Feature", "id": region.code,
+                         "geometry": mapping(to_shape(region.boundary)),
+                         "properties": {"role": "post", "code": region.code,
+                                        "name": region.name}})
+    ping_ids = finding.evidence.get("ping_ids", [])
+    if ping_ids:
+        pings = db.session.scalars(select(Ping).where(Ping.id.in_(ping_ids),
+                                                      Ping.cadre_id == finding.cadre_id)
+                                   .order_by(Ping.recorded_at))
+        features.extend({**ping_feature(p), "properties": {**ping_feature(p)["properties"],
+                                                           "role": "evidence"}}
+                        for p in pings)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def events_of(finding: Finding) -> list[FindingEvent]:
+    return list(db.session.scalars(select(FindingEvent).where(FindingEvent.flag_id == finding.id)
+                                   .order_by(FindingEvent.id)))
+
+
+def appeals_of(finding: Finding) -> list[Appeal]:
+    return list(db.session.scalars(select(Appeal).where(Appeal.flag_id == finding.id)
+                                   .order_by(Appeal.id)))
+
+
+def transition(scope: Scope, flag_id: int, action: str, note: str,
+               assignee_id: int | None = None) -> Finding:
+    """Move a finding along the workflow; 409 when the move is not allowed from here."""
+    if scope.user.role not in REVIEWERS:
+        raise Forbidden("only inspectors and admins review findings")
+    if action not in TRANSITIONS:
+        raise Unprocessable(f"unknown action {action}", {"action": ["unknown"]})
+    if not (note or "").strip():
+        raise Unprocessable("a note is required", {"note": ["required"]})
+    finding = _locked(scope, flag_id)
+    try:
+        to_status = next_status(action, finding.status)
+    except IllegalTransition as exc:
+        raise Conflict(str(exc)) from exc
+    now = utcnow()
+    if action == "assign":
+        finding.assignee_id = _reviewer(assignee_id, finding) if assignee_id else scope.user.id
+    if action == "confirm":
+        finding.confirmed_at = now
+    if action in ("uphold_appeal", "reject_appeal"):
+        appeal = appeals_of(finding)[-1]
+        appeal.outcome = to_status
+        appeal.decided_by, appeal.decided_at, appeal.decision_note = scope.user.id, now, note
+    _move(finding, scope.user, action, to_status, note)
+    return finding
+
+
+def appeal(settings: Settings, scope: Scope, flag_id: int, text: str,
+           media_ids: list[str]) -> Finding:
+    """The cadre contests a confirmed finding within the appeal window."""
+    user = scope.user
+    finding = _locked(scope, flag_id)
+    if user.role != "cadre" or finding.cadre_id != user.cadre_id:
+        raise Forbidden("only the cadre the finding is about can appeal it")
+    if finding.status not in APPEALABLE:
+        raise Conflict(f"only a confirmed finding can be appealed; this one is {finding.status}")
+    window = timedelta(days=settings.appeal_days)
+    if finding.confirmed_at is None or utcnow() > finding.confirmed_at + window:
+        raise Conflict(f"the {window.days}-day appeal window has closed")
+    if not (text or "").strip():
+        raise Unprocessable("the appeal needs a text", {"text": ["required"]})
+    known = set(db.session.scalars(select(MediaItem.client_id).where(
+        MediaItem.cadre_id == user.cadre_id, MediaItem.client_id.in_(media_ids))))
+    if missing := [m for m in media_ids if m not in known]:
+        raise Unprocessable("media not uploaded by you: " + ", ".join(missing),
+                            {"media_ids": [f"unknown: {m}" for m in missing]})
+    db.session.add(Appeal(flag_id=finding.id, text=text, media_ids=list(media_ids),
+                          submitted_by=user.id))
+    _move(finding, user, "appeal", "appealed", text)
+    return finding
+
+
+def _locked(scope: Scope, flag_id: int) -> Finding:
+    """The finding, row-locked on PostgreSQL so two reviewers cannot both move it."""
+    finding = db.session.scalar(select(Finding).where(Finding.id == flag_id,
+                                                      scope.findings_clause())
+                             .with_for_update())
+    if finding is None:
+        raise NotFound(f"finding {flag_id} not found")
+    return finding
+
+
+def _reviewer(user_id: int, finding: Finding) -> int:
+    user = db.session.get(User, user_id)
+    if user is None or user.role not in REVIEWERS or not Scope(user).region_visible(
+            finding.region_code):
+        raise Unprocessable(f"user {user_id} is not a reviewer covering {finding.region_code}",
+                            {"assignee_id": ["not a reviewer of this region"]})
+    return user.id
+
+
+def _move(finding: Finding, actor: User, action: str, to_status: str, note: str) -> None:
+    event = FindingEvent(flag_id=finding.id, actor_id=actor.id, action=action,
+                      from_status=finding.status, to_status=to_status, note=note)
+    finding.status, finding.updated_at = to_status, utcnow()
+    audit_chain.append([event])
+    db.session.commit()

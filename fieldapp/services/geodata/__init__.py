@@ -1,0 +1,2 @@
+"""Administrative regions: importing boundaries (`boundaries`), reading them (`regions`),
+and the prepared village fences fixes are tested against (`fences`)."""
