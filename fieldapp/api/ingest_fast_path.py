@@ -70,8 +70,8 @@ class DevicePingFastPath:
 
 def _device_token(environ) -> str | None:
     """The device token of a request this path answers, else None: a POST of
-    `application/json` with a Content-Length to PATH, read straight from the environ (a
-    werkzeug Request costs as much as the fence test); anything else goes to the route."""
+    `application/json` with a Content-Length to PATH, read straight from the environ
+    without building a werkzeug Request; anything else goes to the route."""
     token = device_token(environ.get("HTTP_AUTHORIZATION", ""))
     if (token is None or environ.get("REQUEST_METHOD") != "POST"
             or environ.get("PATH_INFO") != PATH or "HTTP_TRANSFER_ENCODING" in environ

@@ -26,11 +26,11 @@ class LazyAutocommitConnection:
     """`autocommit_connection`, taken from the pool only when first used.
 
     For the device path: on SQLite a cached sender's ping runs no statement on it (its
-    INSERT goes on the process's writer connection), and a checkout cost a tenth of the
-    request. `engine` and `dialect` are at hand without one; `connection` is the pooled
-    DB-API connection alone, enough for `fetch_on_driver_cursor` (SQLAlchemy's Connection around it
-    cost a PostgreSQL ping a twentieth of its CPU); any other attribute is the
-    Connection's, made around that same pooled connection on first use.
+    INSERT goes on the process's writer connection), so it takes no checkout at all.
+    `engine` and `dialect` are at hand without one; `connection` is the pooled DB-API
+    connection alone, enough for `fetch_on_driver_cursor`, with no SQLAlchemy Connection
+    around it; any other attribute is the Connection's, made around that same pooled
+    connection on first use. bench/README.md has what each of these saved.
     """
 
     def __init__(self):
@@ -69,11 +69,11 @@ _compiled: dict[tuple[TextClause, str], tuple[str, tuple | None]] = {}
 def fetch_on_driver_cursor(conn: Connection, statement: TextClause, params: dict) -> list[tuple]:
     """Run `statement` on the DB-API cursor beneath `conn` and return its rows.
 
-    Only for the ping INSERT, the one statement of a phone's single ping: there
-    SQLAlchemy's execution context and result cost more CPU than the statement. It is
-    compiled for the dialect once and runs on a cursor kept with the pooled connection (a
-    new psycopg cursor per ping cost a sixth of the INSERT's client CPU); a driver error
-    is raised as SQLAlchemy's, and a lost connection is invalidated as SQLAlchemy would.
+    Only for the ping INSERT, the one statement of a phone's single ping, where
+    SQLAlchemy's execution context and result weighed more than the statement (measured:
+    bench/README.md). It is compiled for the dialect once and runs on a cursor kept with
+    the pooled connection; a driver error is raised as SQLAlchemy's, and a lost connection
+    is invalidated as SQLAlchemy would.
     """
     dialect = conn.dialect
     key = (statement, dialect.name)

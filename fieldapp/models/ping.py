@@ -12,8 +12,9 @@ from .types import BigId, UTCDateTime, utcnow
 
 
 class Ping(db.Model):
-    """One fix. Keyed for reads by (cadre, time); no spatial index (it costs 4–5× at ingest
-    and pings are read by cadre and time, not by place)."""
+    """One fix. Keyed for reads by (cadre, time); no spatial index: it slows ingest several
+    times over (DESIGN's measured limits) and pings are read by cadre and time, not by
+    place."""
 
     __tablename__ = "pings"
     __table_args__ = (

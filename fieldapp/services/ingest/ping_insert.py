@@ -1,11 +1,11 @@
 """One-statement insert of ping rows, ignoring (cadre, client id) duplicates.
 
 A batch travels as a single JSON parameter and is expanded inside the database: one short
-statement per batch instead of one bind parameter per cell, which PostgreSQL plans slowly at
-500 rows × 22 columns. PostGIS reads it fastest as objects (`json_to_recordset`), SQLite as
-arrays (`json_each`, then `->> n`), so rows are built as lists in INSERT_COLUMNS order. A single
-row, a phone's usual request, goes as plain bind parameters (expanding a one-row JSON cost
-more; bench/README.md has the figures).
+statement per batch instead of one bind parameter per cell, which PostgreSQL plans slowly
+for a full batch. PostGIS reads it as objects (`json_to_recordset`), SQLite as arrays
+(`json_each`, then `->> n`), so rows are built as lists in INSERT_COLUMNS order. A single
+row, a phone's usual request, goes as plain bind parameters, which expanding a one-row JSON
+cannot match (bench/README.md has the figures for each of these).
 """
 from __future__ import annotations
 
