@@ -28,7 +28,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _epoch(seconds: float) -> datetime:
+def _from_epoch(seconds: float) -> datetime:
     try:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
@@ -46,7 +46,7 @@ def owntracks_location(message: dict, device_id: int) -> dict:
     mock = message.get("m")  # not sent by OwnTracks today; kept if a fork adds it
     return {
         "id": f"ot-{device_id}-{int(tst)}-{lat:.7f}-{lon:.7f}",
-        "recorded_at": _iso(_epoch(tst)),
+        "recorded_at": _iso(_from_epoch(tst)),
         "lat": lat, "lon": lon, "crs": "wgs84",
         "accuracy": accuracy or None,  # omitted means 0, which no real fix has: unknown
         "altitude": _float(message.get("alt", 0), "alt"),
@@ -68,7 +68,7 @@ def osmand_timestamp(raw: str | None) -> datetime:
     except ValueError:
         number = None
     if number is not None:
-        return _epoch(number / 1000 if number > 2**31 else number)
+        return _from_epoch(number / 1000 if number > 2**31 else number)
     try:
         moment = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError:

@@ -59,7 +59,7 @@ def _backfill_dates(settings: Settings) -> dict[str, date]:
             "last": local_date(limits.newest, settings.zone) + day}
 
 
-def _posts(rows) -> list[tuple]:
+def _post_rows(rows) -> list[tuple]:
     return [tuple(row[-4:]) for row in rows if row.region_code is not None]
 
 
@@ -77,7 +77,7 @@ def _read_device(conn: Connection, digest: str, dates: dict[str, date],
     if not rows:
         _sender_cache.pop(_cache_key(conn, digest, dates), None)
         return None
-    sender = Sender(rows[0].cadre_id, rows[0].id, _posts(rows))
+    sender = Sender(rows[0].cadre_id, rows[0].id, _post_rows(rows))
     if device_id is None and rows[0].sender_version is not None:
         if len(_sender_cache) >= CACHE_LIMIT:
             _sender_cache.clear()
@@ -123,4 +123,4 @@ def by_login(settings: Settings, conn: Connection, user_id: int) -> Sender:
         raise Unauthorized("this login no longer exists or is disabled")
     if rows[0].role != "cadre" or rows[0].cadre_id is None:
         raise Forbidden("only a cadre or a cadre's device can send locations")
-    return Sender(rows[0].cadre_id, None, _posts(rows))
+    return Sender(rows[0].cadre_id, None, _post_rows(rows))

@@ -188,7 +188,7 @@ def _locate(batch: TownshipBatch, cadre_ids: list[int]) -> None:
     batch.pings = pings.take(cell >= 0)
 
 
-def _posts(batch: TownshipBatch) -> tuple[list[str], np.ndarray]:
+def _post_index(batch: TownshipBatch) -> tuple[list[str], np.ndarray]:
     """The distinct posts (region codes) of the batch, and each assignment's index into them."""
     codes = sorted({a.region_code for a in batch.assignments})
     position = {code: i for i, code in enumerate(codes)}
@@ -198,7 +198,7 @@ def _posts(batch: TownshipBatch) -> tuple[list[str], np.ndarray]:
 def _classify(batch: TownshipBatch, settings: Settings) -> None:
     """Fence-test every ping against its cell's post, one vectorised call per post."""
     pings = batch.pings
-    codes, post_of = _posts(batch)
+    codes, post_of = _post_index(batch)
     ping_post = post_of[batch.cells.assignment[pings.cell]]
     verdict = np.full(len(ping_post), V_UNCERTAIN)
     distance = np.full(len(ping_post), np.nan)
@@ -232,7 +232,7 @@ def tally_days(batch: TownshipBatch, settings: Settings) -> None:
         batch.night_lat = np.bincount(pings.cell[night], pings.lat[night], n) / weight
         batch.night_lon = np.bincount(pings.cell[night], pings.lon[night], n) / weight
     batch.night_distance = np.full(n, np.nan)
-    codes, post_of = _posts(batch)
+    codes, post_of = _post_index(batch)
     cell_post = post_of[cells.assignment]
     fences = fences_for(set(codes))
     for k, code in enumerate(codes):
