@@ -21,10 +21,20 @@ def end_of(day: date, zone: ZoneInfo) -> datetime:
     return start_of(day + timedelta(days=1), zone)
 
 
+def month_of(day: date) -> tuple[date, date]:
+    """First and last date of the month holding `day`."""
+    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday and Sunday of the ISO week holding `day`."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
 def month_bounds(month: str) -> tuple[date, date]:
     """First and last date of a month written "2026-11"; ValueError if it is not one."""
-    first = datetime.strptime(month, "%Y-%m").date()
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    return month_of(datetime.strptime(month, "%Y-%m").date())
 
 
 def week_bounds(week: str) -> tuple[date, date]:
@@ -32,5 +42,4 @@ def week_bounds(week: str) -> tuple[date, date]:
     year, sep, number = week.upper().partition("-W")
     if not sep:
         raise ValueError(f"{week!r} is not like 2026-W47")
-    monday = date.fromisocalendar(int(year), int(number), 1)
-    return monday, monday + timedelta(days=6)
+    return week_of(date.fromisocalendar(int(year), int(number), 1))

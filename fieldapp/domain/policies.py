@@ -1,10 +1,11 @@
 """Presence policies: how many days and nights in the post a period requires."""
 from __future__ import annotations
 
-import calendar
 import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+
+from .dates import month_of, week_of
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,7 @@ POST_LEVEL_BY_ROLE = {
 
 def period_of(policy: Policy, day: date) -> tuple[date, date]:
     """The policy period (first day, last day) that contains `day`."""
-    if policy.period == "week":
-        start = day - timedelta(days=day.weekday())
-        return start, start + timedelta(days=6)
-    last = calendar.monthrange(day.year, day.month)[1]
-    return day.replace(day=1), day.replace(day=last)
+    return week_of(day) if policy.period == "week" else month_of(day)
 
 
 def periods_overlapping(policy: Policy, first: date, last: date) -> list[tuple[date, date]]:

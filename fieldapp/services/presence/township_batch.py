@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import select
 
 from ...config import Settings
-from ...domain.dates import end_of, start_of
+from ...domain.dates import end_of, month_of, start_of
 from ...domain.detectors import implausible_speed, static_location
 from ...domain.fence import fence_masks
 from ...domain.policies import Policy, periods_overlapping, required
@@ -133,8 +133,8 @@ def load_township_batch(prefix: str, first: date, last: date, last_complete: dat
 
 def _assignments(prefix: str, first: date, last: date) -> list:
     # Widen to whole months and weeks so every period touching [first, last] is whole.
-    lo = first.replace(day=1) - timedelta(days=6)
-    hi = last.replace(day=28) + timedelta(days=10)
+    lo = month_of(first)[0] - timedelta(days=6)
+    hi = month_of(last)[1] + timedelta(days=6)
     return list(db.session.execute(select(
         Assignment.id, Assignment.cadre_id, Assignment.region_code, Assignment.starts_on,
         Assignment.ends_on, Assignment.policy).where(
