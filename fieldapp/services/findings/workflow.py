@@ -15,6 +15,7 @@ from ...models import Appeal, Finding, FindingEvent, MediaItem, Ping, Region, Us
 from ...models.types import utcnow
 from ..access.scope import Scope
 from ..ingest.ping_queries import ping_feature
+from ..rows import in_time_range
 from . import audit_chain
 
 REVIEWERS = ("inspector", "admin")
@@ -29,10 +30,7 @@ def queue_query(scope: Scope, filters: dict):
             query = query.where(column == filters[name])
     if "region" in filters:
         query = query.where(Finding.region_code.like(filters["region"] + "%"))
-    if "from" in filters:
-        query = query.where(Finding.created_at >= filters["from"])
-    if "to" in filters:
-        query = query.where(Finding.created_at < filters["to"])
+    query = in_time_range(query, Finding.created_at, filters)
     return query.order_by(Finding.severity.desc(), Finding.created_at, Finding.id)
 
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ...models import Ping
+from ..rows import in_time_range
 
 
 def pings_query(cadre_id: int, filters: dict):
-    query = select(Ping).where(Ping.cadre_id == cadre_id)
-    if "from" in filters:
-        query = query.where(Ping.recorded_at >= filters["from"])
-    if "to" in filters:
-        query = query.where(Ping.recorded_at < filters["to"])
+    query = in_time_range(select(Ping).where(Ping.cadre_id == cadre_id), Ping.recorded_at,
+                          filters)
     if "fence" in filters:
         query = query.where(Ping.fence == filters["fence"])
     return query.order_by(Ping.recorded_at.desc(), Ping.id.desc())

@@ -32,6 +32,7 @@ from ..findings.media_checks import raise_media_findings
 from ..geodata.fences import Posts, fence_verdicts
 from ..ingest.pings import within_backfill
 from ..ingest.senders import Sender
+from ..rows import in_time_range
 
 CHUNK = 1024 * 1024
 THUMB_SUFFIX = ".thumb.jpg"
@@ -194,10 +195,7 @@ def reused_from(settings: Settings, item: MediaItem) -> tuple[MediaItem, int] | 
 def media_query(cadre_id: int, filters: dict):
     """A cadre's media recorded in [from, to), newest first."""
     query = select(MediaItem).where(MediaItem.cadre_id == cadre_id)
-    if "from" in filters:
-        query = query.where(MediaItem.recorded_at >= filters["from"])
-    if "to" in filters:
-        query = query.where(MediaItem.recorded_at < filters["to"])
+    query = in_time_range(query, MediaItem.recorded_at, filters)
     return query.order_by(MediaItem.recorded_at.desc(), MediaItem.id.desc())
 
 

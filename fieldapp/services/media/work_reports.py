@@ -19,6 +19,7 @@ from ..access.scope import Scope
 from ..geodata.fences import fence_verdicts
 from ..ingest.pings import within_backfill
 from ..ingest.senders import Sender
+from ..rows import in_time_range
 
 
 def create_report(settings: Settings, sender: Sender, body: dict) -> tuple[WorkReport, bool]:
@@ -66,10 +67,7 @@ def reports_query(scope: Scope, filters: dict):
         query = query.where(WorkReport.cadre_id == filters["cadre_id"])
     if "kind" in filters:
         query = query.where(WorkReport.kind == filters["kind"])
-    if "from" in filters:
-        query = query.where(WorkReport.occurred_at >= filters["from"])
-    if "to" in filters:
-        query = query.where(WorkReport.occurred_at < filters["to"])
+    query = in_time_range(query, WorkReport.occurred_at, filters)
     return query.order_by(WorkReport.occurred_at.desc(), WorkReport.id.desc())
 
 
