@@ -7,7 +7,8 @@ bulk load of the same rows into the same indexed table (COPY on PostGIS, one-tra
 executemany on SpatiaLite), then single pings from 16 concurrent clients against the bare
 app under the same gunicorn settings. Load and baseline alternate round by round, so drift
 (the table growing, the machine's other work) touches both; prints the median of each
-figure and every round's ratio. PostGIS needs
+figure and every round's ratio, and stops with an error unless every ping sent over HTTP
+was stored. PostGIS needs
 FIELDAPP_TEST_POSTGRES_URL (an admin URL, as scripts/test.sh sets it), else
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres.
 """
@@ -48,9 +49,9 @@ def setup_people(url: str, devices: int) -> tuple[list[str], tuple[float, float]
     from fieldapp import create_app
     from fieldapp.extensions import db
     from fieldapp.models import Region
-    from fieldapp.services import people
-    from fieldapp.services.demo import FILES
-    from fieldapp.services.geodata import import_features, load_features
+    from fieldapp.services.geodata.boundaries import import_features, load_features
+    from fieldapp.services.people import registry as people
+    from fieldapp.services.people.demo import FILES
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     with app.app_context():
@@ -151,18 +152,21 @@ def raw_load(url: str, pings: list[dict], cadre_id: int) -> float:
     """The ceiling: the same rows, every column the app stores, into the same indexed
     table in one bulk operation."""
     from fieldapp.config import SETTINGS
-    from fieldapp.services.ping_rows import NAMES, sql_timestamp
+    from fieldapp.db.engines import sqlite_dbapi
+    from fieldapp.services.ingest.ping_insert import INSERT_NAMES, sql_timestamp
 
     received = sql_timestamp(datetime.now(UTC))
-    rows = [[cadre_id, cadre_id, f"raw-{p['id']}",
-             sql_timestamp(datetime.fromisoformat(p["recorded_at"])), received,
-             p["lat"], p["lon"], p["lat"], p["lon"], "wgs84", p["accuracy"], None, None, None,
-             None, p["battery"], None, None, VILLAGE, "inside", 0.0] for p in pings]
-    columns = ", ".join(NAMES) + ", geom"
+    values = [{"cadre_id": cadre_id, "device_id": cadre_id, "client_id": f"raw-{p['id']}",
+               "recorded_at": sql_timestamp(datetime.fromisoformat(p["recorded_at"])),
+               "received_at": received, "lat": p["lat"], "lon": p["lon"],
+               "orig_lat": p["lat"], "orig_lon": p["lon"], "crs": "wgs84",
+               "accuracy": p["accuracy"], "battery": p["battery"], "village_code": VILLAGE,
+               "fence": "inside", "distance_m": 0.0} for p in pings]
+    rows = [[v.get(name) for name in INSERT_NAMES] for v in values]  # the app's column order
+    lat, lon = INSERT_NAMES.index("lat"), INSERT_NAMES.index("lon")
+    columns = ", ".join(INSERT_NAMES) + ", geom"
     if url.startswith("sqlite"):
-        import pysqlite3.dbapi2 as sqlite
-
-        conn = sqlite.connect(make_url(url).database)
+        conn = sqlite_dbapi().connect(make_url(url).database)
         conn.enable_load_extension(True)
         conn.load_extension("mod_spatialite")
         pages = next(s.default for s in SETTINGS if s.key == "SQLITE_CHECKPOINT_PAGES")
@@ -170,8 +174,9 @@ def raw_load(url: str, pings: list[dict], cadre_id: int) -> float:
             conn.execute(f"PRAGMA {pragma}")
         started = time.perf_counter()
         conn.execute("BEGIN")
-        conn.executemany(f"INSERT INTO pings ({columns}) VALUES ({', '.join('?' * len(NAMES))}"
-                         ", MakePoint(?, ?, 4326))", [[*r, r[6], r[5]] for r in rows])
+        conn.executemany(f"INSERT INTO pings ({columns}) VALUES "
+                         f"({', '.join('?' * len(INSERT_NAMES))}, MakePoint(?, ?, 4326))",
+                         [[*r, r[lon], r[lat]] for r in rows])
         conn.execute("COMMIT")
         elapsed = time.perf_counter() - started
         conn.close()
@@ -183,9 +188,23 @@ def raw_load(url: str, pings: list[dict], cadre_id: int) -> float:
         started = time.perf_counter()
         with conn.cursor() as cur, cur.copy(f"COPY pings ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([*row, f"SRID=4326;POINT({row[6]} {row[5]})"])
+                copy.write_row([*row, f"SRID=4326;POINT({row[lon]} {row[lat]})"])
         conn.commit()
         return time.perf_counter() - started
+
+
+def check_stored(url: str, sent: int) -> None:
+    """Every ping sent over HTTP is in the table: a 200 that stored nothing (a rejected fix,
+    a stale sender) would otherwise count as fast."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM pings "
+                                   "WHERE client_id NOT LIKE 'raw-%'")).scalar_one()
+    engine.dispose()
+    if stored != sent:
+        raise SystemExit(f"{stored} of {sent} pings sent over HTTP were stored")
 
 
 def run_backend(backend: str, args, rng) -> None:
@@ -218,6 +237,8 @@ def run_backend(backend: str, args, rng) -> None:
             finally:
                 app.stop()
                 bare.stop()
+            sent = 500 * (len(warm) + args.rounds * args.batches) + 16 * args.rounds * args.singles
+            check_stored(url, sent)
         finally:
             drop_database(url)
     ceiling = "COPY" if backend == "postgis" else "executemany, one transaction"
