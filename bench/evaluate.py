@@ -44,16 +44,19 @@ def setup(url: str, interval_min: int, rng) -> dict:
     from geoalchemy2.shape import to_shape
     from sqlalchemy import select
 
+    from fieldapp.config import app_settings
     from fieldapp.extensions import db
     from fieldapp.models import Assignment, Region
-    from fieldapp.services import evaluation
-    from fieldapp.services.demo import load_demo
+    from fieldapp.services.people.demo import load_demo
+    from fieldapp.services.presence import evaluation
 
     app = make_app(url)
+    settings = app_settings(app)
     with app.app_context():
         upgrade()
         load_demo("bench-password", progress=lambda _: None)
-        finished = evaluation.last_finished_day(datetime.min.time().replace(hour=6))
+        finished = evaluation.last_finished_day(settings.evaluation.windows.night[1],
+                                                settings.zone)
         monday = finished - timedelta(days=finished.weekday() + 7 * (finished.weekday() < 6))
         posts = db.session.execute(select(Assignment.cadre_id, Assignment.region_code)).all()
         shapes = {code: to_shape(b) for code, b in db.session.execute(
@@ -129,12 +132,14 @@ def load_rows(db, pings: dict) -> None:
 
 def bare_pass(url: str, pings: dict) -> float:
     """Seconds to fence-classify the same pings in memory, one vectorised call per village."""
+    from fieldapp.config import app_settings
     from fieldapp.domain.fence import fence_masks
-    from fieldapp.services.fences import fence_rules, fences_for
+    from fieldapp.services.geodata.fences import fences_for
 
-    with make_app(url).app_context():
+    app = make_app(url)
+    with app.app_context():
         fences = fences_for(set(pings["code"].tolist()))
-        rules = fence_rules()
+        rules = app_settings(app).fence
         started = time.perf_counter()
         order = np.argsort(pings["code"], kind="stable")
         codes = pings["code"][order]
@@ -149,11 +154,14 @@ def bare_pass(url: str, pings: dict) -> float:
 
 def evaluate_child(url: str, week: str) -> None:
     """Run in a fresh process so max RSS is the evaluation's own."""
-    from fieldapp.services import evaluation
+    from fieldapp.config import app_settings
+    from fieldapp.services.presence import evaluation
 
-    with make_app(url).app_context():
+    app = make_app(url)
+    with app.app_context():
         started = time.perf_counter()
-        report = evaluation.evaluate(*evaluation.parse_range(week=week)).report
+        report = evaluation.evaluate(app_settings(app),
+                                     *evaluation.parse_range(week=week)).report
         seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak, "report": report}))
