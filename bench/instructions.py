@@ -7,7 +7,7 @@ Valgrind's callgrind counts the instructions of the whole process (the worker's 
 no HTTP server, no load generator, and not the PostgreSQL server's work; building each
 request's body is counted for both apps alike). Each app runs
 twice, with 100 and with 100 + --pings requests after a warm-up; the difference divided by
---pings is the cost of one request. It measures the code, not the machine: use it to fence_verdicts
+--pings is the cost of one request. It measures the code, not the machine: use it to judge
 a change to the hot path, and bench/ingest.py for throughput.
 """
 from __future__ import annotations
@@ -51,9 +51,9 @@ def requests(app_name: str, token: str, point: tuple[float, float], count: int) 
                    "HTTP_AUTHORIZATION": f"Device {token}", "wsgi.input": io.BytesIO(body),
                    "SERVER_NAME": "bench", "SERVER_PORT": "80", "wsgi.url_scheme": "http"}
         status = []
-        b"".join(app(environ, lambda s, _headers, status=status: status.append(s)))
-        if not status[0].startswith("200"):
-            raise RuntimeError(f"{app_name}: {status[0]}")
+        answer = b"".join(app(environ, lambda s, _headers, status=status: status.append(s)))
+        if not status[0].startswith("200") or b'"accepted":1' not in answer:
+            raise RuntimeError(f"{app_name}: {status[0]} {answer[:200]!r}")
 
 
 def instructions(args: list[str], env: dict) -> int:
