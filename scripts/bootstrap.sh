@@ -23,8 +23,9 @@ apt_install() {
 pick_python() {
     local candidate
     for candidate in python3.13 python3.12 python3.11 python3; do
+        # pyenv shims exist for versions that are not installed: probe quietly
         if command -v "$candidate" >/dev/null &&
-            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
             echo "$candidate"; return 0
         fi
     done
@@ -44,8 +45,9 @@ ensure_venv() {
     want="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)-$extras"
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         say "installing Python packages into .venv"
-        "$VENV/bin/python" -m pip install -q --upgrade pip
-        "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras]"
+        # -qq: errors only (not setuptools' editable-install banner or index warnings)
+        "$VENV/bin/python" -m pip install -qq --upgrade pip
+        "$VENV/bin/python" -m pip install -qq -e "$ROOT[$extras]"
         echo "$want" > "$stamp"
     fi
 }

@@ -1,21 +1,45 @@
 #!/usr/bin/env bash
 # Command 1: install what is missing and serve fieldapp on the embedded default
 # (SQLite + SpatiaLite in instance/fieldapp.db) with the demo county loaded.
+#   Installs libsqlite3-mod-spatialite (apt, as root or through sudo) and the Python
+#   packages (PyPI, into .venv), migrates the database, runs `flask demo load` (safe to
+#   rerun), prints the URLs and the demo logins, then runs gunicorn in the foreground
+#   (Ctrl-C stops it; requests are logged to stdout).
 #   FIELDAPP_HOST (127.0.0.1), FIELDAPP_PORT (8000), FIELDAPP_WORKERS (2), FIELDAPP_THREADS (4);
-#   other FIELDAPP_* as in README.
+#   other FIELDAPP_* settings as in the README (FIELDAPP_DATABASE_URL serves PostGIS instead).
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 ensure_venv "dev"
 cd "$ROOT"
 export FLASK_APP=wsgi
-"$VENV/bin/flask" check-db
-"$VENV/bin/flask" db upgrade 2>&1 | grep -v "^INFO" || true
+
+backend="$("$VENV/bin/flask" check-db)"  # one line saying what to install if it fails
+
+# Alembic logs every revision it applies at INFO, some over several lines: show a record
+# only when it is a warning or an error, and everything when the upgrade fails.
+if ! upgrade_log="$("$VENV/bin/flask" db upgrade 2>&1)"; then
+    printf '%s\n' "$upgrade_log" >&2
+    say "database migration failed"
+    exit 1
+fi
+printf '%s\n' "$upgrade_log" |
+    awk 'BEGIN { keep = 1 } /^[A-Z]+ +\[/ { keep = ($1 != "INFO" && $1 != "DEBUG") } keep' >&2
+
 "$VENV/bin/flask" demo load
+
 HOST="${FIELDAPP_HOST:-127.0.0.1}"
 PORT="${FIELDAPP_PORT:-8000}"
-echo
-echo "fieldapp is starting at http://$HOST:$PORT  (API docs: http://$HOST:$PORT/api/v1/docs)"
-echo "Get a token: curl -s -X POST http://$HOST:$PORT/api/v1/auth/token -H 'Content-Type: application/json' \\"
-echo "               -d '{\"username\": \"admin\", \"password\": \"${FIELDAPP_DEMO_PASSWORD:-fieldapp-demo}\"}'"
-# the settings bench/ingest.py measures: threads overlap PostgreSQL round trips
+BASE="http://$HOST:$PORT"
+cat <<EOF
+
+fieldapp is starting at $BASE  (database: $backend)
+  API docs     $BASE/api/v1/docs   (OpenAPI: $BASE/api/v1/openapi.json)
+  health       $BASE/healthz   (database reachable: $BASE/readyz)
+  get a token  curl -s -X POST $BASE/api/v1/auth/token -H 'Content-Type: application/json' \\
+                 -d '{"username": "admin", "password": "${FIELDAPP_DEMO_PASSWORD:-fieldapp-demo}"}'
+Stop it with Ctrl-C. Requests are logged below.
+
+EOF
+# the settings bench/ingest.py measures: threads overlap PostgreSQL round trips.
+# --log-level warning: gunicorn's own boot lines are left out, its errors and the access log not.
 exec "$VENV/bin/gunicorn" --workers "${FIELDAPP_WORKERS:-2}" --threads "${FIELDAPP_THREADS:-4}" \
-    --worker-class gthread --bind "$HOST:$PORT" --access-logfile - wsgi:app
+    --worker-class gthread --bind "$HOST:$PORT" --log-level warning --access-logfile - wsgi:app
