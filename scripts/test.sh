@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
 # Command 2: install what is missing and run the whole test suite on SpatiaLite and PostGIS.
-# Extra arguments go to pytest (e.g. -k ingest, --db spatialite).
+#   Installs libsqlite3-mod-spatialite and the Python packages (into .venv). Unless
+#   FIELDAPP_TEST_POSTGRES_URL is already set, it also installs PostgreSQL and the PostGIS
+#   package for its newest installed version (apt, as root or through sudo), starts that
+#   cluster if nothing answers on 127.0.0.1:5432, and sets FIELDAPP_TEST_POSTGRES_URL:
+#   `postgres` over TCP when that logs in without a password, else the local socket as a
+#   superuser role named after you (created through `su postgres`, so run as root).
+#   The suite creates a fresh PostGIS database there per run and drops it afterwards, so the
+#   URL's role must be allowed CREATE DATABASE and CREATE EXTENSION postgis.
+#   Extra arguments go to pytest (e.g. -k ingest, --db spatialite); with --db spatialite
+#   PostgreSQL is still set up, then left unused.
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 ensure_venv "dev"
 cd "$ROOT"
