@@ -6,12 +6,15 @@ per backend, and every other table is emptied after each test.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import uuid
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -84,6 +87,7 @@ def app(database_url, tmp_path_factory):
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         "TESTING": True,
     })
+    app.test_client_class = FreshContextClient
     with app.app_context():
         upgrade()
         for level, path, code_field in FILES:
@@ -138,22 +142,29 @@ def configure(ctx, monkeypatch):
     return change
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs as a real one does: Flask pushes an app context of its own for it,
+    with its own db.session, removed at its teardown. Nothing the test holds is shared with
+    the request, and nothing is committed on its behalf.
+
+    The request runs in an empty `contextvars.Context`, so the test's app context (if any)
+    is not current there. The test's own session first ends its transaction (rolled back:
+    a test commits its own setup data), since on SQLite a read lock it held would stall
+    the request's writes. Worker threads, which have no app context, skip that step.
+    """
+
+    def open(self, *args, **kwargs):
+        from fieldapp.extensions import db
+
+        if has_app_context():
+            db.session.rollback()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def __enter__(self):
+        raise TypeError("`with client:` keeps a request's context for the test; here each "
+                        "request has its own")
+
+
 @pytest.fixture()
 def client(ctx):
-    from flask import has_app_context
-    from flask.testing import FlaskClient
-
-    from fieldapp.extensions import db
-
-    class FreshRequestClient(FlaskClient):
-        """A real request finds no transaction open; the test's own session (which the
-        client shares, through the test's app context) is committed first, so a read lock
-        the test still holds cannot stall a request's own connection on SQLite."""
-
-        def open(self, *args, **kwargs):
-            if has_app_context():  # not in a test's worker threads, which have none
-                db.session.commit()
-            return super().open(*args, **kwargs)
-
-    ctx.test_client_class = FreshRequestClient
     return ctx.test_client()

@@ -1,6 +1,8 @@
 """Making people and logins for tests, through the same services the API uses."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from fieldapp.services.people import registry as people
@@ -40,3 +42,17 @@ def cadre_login(client, username: str = "cadre", village: str = VILLAGE, **kwarg
 def admin_headers(client) -> dict:
     make_user("root-admin", "admin")
     return login(client, "root-admin")
+
+
+def at_once(work, times: int = 4) -> list:
+    """Run `work()` in `times` threads released together; their answers, in order. An
+    exception in a worker is raised here, in the test's thread, so the test fails."""
+    gate = threading.Barrier(times, timeout=30)
+
+    def start():
+        gate.wait()
+        return work()
+
+    with ThreadPoolExecutor(times) as pool:
+        futures = [pool.submit(start) for _ in range(times)]
+        return [future.result() for future in futures]

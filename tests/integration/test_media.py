@@ -1,6 +1,5 @@
 """Media uploads over HTTP with real files: storage, metadata, checks, findings, scope."""
 import io
-import threading
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,7 +14,7 @@ from fieldapp.models import AccessLog, Finding, MediaItem
 from fieldapp.models.types import utcnow
 from tests import media_files as files
 
-from .helpers import OTHER_VILLAGE, TOWNSHIP, VILLAGE, cadre_login, login, make_user
+from .helpers import OTHER_VILLAGE, TOWNSHIP, VILLAGE, at_once, cadre_login, login, make_user
 from .presence_helpers import east_of, inside
 
 NOW = utcnow().replace(microsecond=0)
@@ -214,18 +213,14 @@ def test_concurrent_uploads_of_one_client_id_store_one_item(app, ctx):
     cadre = make_cadre()
     _, token = create_device(cadre.id)
     db.session.commit()
-    data, answers = files.jpeg(files.scene(12)), []
+    data = files.jpeg(files.scene(12))
 
     def send():
-        with app.test_client() as c:
-            response = post(c, {"Authorization": f"Device {token}"}, data, id="same-photo")
-            answers.append((response.status_code, response.get_json()["id"]))
+        response = post(app.test_client(), {"Authorization": f"Device {token}"}, data,
+                        id="same-photo")
+        return response.status_code, response.get_json()["id"]
 
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = at_once(send)
     assert sorted(status for status, _ in answers) == [200, 200, 200, 201]
     assert len({item_id for _, item_id in answers}) == 1
     assert db.session.scalar(select(func.count()).select_from(MediaItem)) == 1
