@@ -97,15 +97,15 @@ def test_osmand_query_form_and_timestamp_forms(client):
 
 def test_osmand_bad_requests_store_nothing(client):
     device, lat, lon = registered_device(client)
-    ts = int(time.time())
-    assert client.get("/api/v1/ingest/osmand", query_string={
-        "id": "unknown", "lat": lat, "lon": lon, "timestamp": ts}).status_code == 401
-    for params in ({"lat": lat, "lon": lon, "timestamp": ts},
-                   {"id": device["token"], "lat": "x", "lon": lon, "timestamp": ts},
-                   {"id": device["token"], "lat": lat, "lon": lon, "timestamp": "soon"},
-                   {"id": device["token"], "lat": 95, "lon": lon, "timestamp": ts},
-                   {"id": device["token"], "lat": lat, "lon": lon}):
-        assert client.get("/api/v1/ingest/osmand", query_string=params).status_code in (400, 401)
+    ts, token = int(time.time()), device["token"]
+    for params, status in (({"id": "unknown", "lat": lat, "lon": lon, "timestamp": ts}, 401),
+                           ({"lat": lat, "lon": lon, "timestamp": ts}, 401),  # no token
+                           ({"id": token, "lat": "x", "lon": lon, "timestamp": ts}, 400),
+                           ({"id": token, "lat": lat, "lon": lon, "timestamp": "soon"}, 400),
+                           ({"id": token, "lat": 95, "lon": lon, "timestamp": ts}, 400),
+                           ({"id": token, "lat": lat, "lon": lon}, 400)):
+        response = client.get("/api/v1/ingest/osmand", query_string=params)
+        assert response.status_code == status, (params, response.get_json())
     assert rows() == []
 
 

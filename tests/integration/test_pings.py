@@ -279,9 +279,10 @@ def test_device_path_answers_as_the_flask_route_does(app, client, monkeypatch):
     response = client.post("/api/v1/pings", data=json.dumps(ping(lat, lon)), headers=device,
                            content_type="Application/JSON; charset=utf-8")
     assert response.status_code == 200 and routed_to_flask == [1]  # JSON all the same: ours
-    response = client.post("/api/v1/pings", json=ping(lat, lon),
-                           headers={**device, "Transfer-Encoding": "chunked"})
-    assert response.status_code < 500 and routed_to_flask == [1, 1]  # no length: the route's
+    chunked = {**device, "Transfer-Encoding": "chunked"}  # decoded, as WSGI servers pass it
+    response = client.post("/api/v1/pings", json=ping(lat, lon), headers=chunked,
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 200 and routed_to_flask == [1, 1]  # no length: the route's
 
     def broken(*_args):
         raise RuntimeError("database went away")
@@ -292,7 +293,7 @@ def test_device_path_answers_as_the_flask_route_does(app, client, monkeypatch):
     assert [(a.status_code, a.get_json()) for a in answers] == 2 * [(500, {
         "code": 500, "status": "Internal Server Error", "errors": {},
         "message": "Internal error; it has been logged."})]
-    assert stored() == 2 * 3 + 1
+    assert stored() == 2 * 3 + 2
 
 
 def _without_ids(body: dict) -> dict:
