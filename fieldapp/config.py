@@ -1,6 +1,7 @@
 """Settings from FIELDAPP_* environment variables, each with a documented default.
 
-`SETTINGS` is the single list of what can be configured; the README table is made from it.
+`SETTINGS` is the single list of what can be configured; the README lists it in a table
+that tests/unit/test_readme.py keeps equal to it.
 `load_settings` reads them into Flask config; `Settings` is the same values as one frozen
 object, built once per app, that the services are handed (they never read Flask config).
 """

@@ -8,14 +8,26 @@
 #   superuser role named after you (created through `su postgres`, so run as root).
 #   The suite creates a fresh PostGIS database there per run and drops it afterwards, so the
 #   URL's role must be allowed CREATE DATABASE and CREATE EXTENSION postgis.
-#   Extra arguments go to pytest (e.g. -k ingest, --db spatialite); with --db spatialite
-#   PostgreSQL is still set up, then left unused.
+#   Extra arguments go to pytest (e.g. -k ingest, --db spatialite); with a --db that leaves
+#   PostGIS out, PostgreSQL is neither installed nor needed.
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 ensure_venv "dev"
 cd "$ROOT"
 
+wants_postgis() {  # unless --db names backends without postgis
+    local arg next=""
+    for arg in "$@"; do
+        [ -n "$next" ] && { [[ "$arg" == *postgis* ]]; return; }
+        case "$arg" in
+            --db=*) [[ "$arg" == *postgis* ]]; return ;;
+            --db) next=1 ;;
+        esac
+    done
+    return 0
+}
+
 # PostgreSQL with PostGIS for the PostGIS half of the suite.
-if [ -z "${FIELDAPP_TEST_POSTGRES_URL:-}" ]; then
+if [ -z "${FIELDAPP_TEST_POSTGRES_URL:-}" ] && wants_postgis "$@"; then
     [ -d /etc/postgresql ] && [ -n "$(ls /etc/postgresql 2>/dev/null)" ] || apt_install postgresql
     PG_VERSION="$(ls /etc/postgresql | sort -V | tail -1)"
     apt_install "postgresql-$PG_VERSION-postgis-3"

@@ -1,4 +1,4 @@
-"""Accuracy-aware point-in-village test (DESIGN §4), vectorised with Shapely 2.
+"""Accuracy-aware point-in-village test (docs/presence-rules.md), vectorised with Shapely 2.
 
 Distances are in metres on the ground: each village is projected once into a local
 equirectangular plane around its centroid (error well under 0.1 % within tens of km).
@@ -55,8 +55,8 @@ class VillageFence:
 
 def fence_masks(distance_m: np.ndarray, accuracy_m: np.ndarray,
                 rules: FenceRules) -> tuple[np.ndarray, np.ndarray]:
-    """(inside, outside) per DESIGN §4; neither is uncertain. NaN accuracy means 'assume
-    the default'."""
+    """(inside, outside) per docs/presence-rules.md; neither is uncertain. NaN accuracy
+    means 'assume the default'."""
     distance_m = np.asarray(distance_m, dtype=float)
     acc = np.asarray(accuracy_m, dtype=float)
     acc = np.where(np.isnan(acc), rules.assumed_accuracy_m, acc)

@@ -1,4 +1,5 @@
-"""Finding kinds, their severity, and the review workflow (DESIGN §4) as a transition table."""
+"""Finding kinds, their severity, and the review workflow as a transition table
+(docs/presence-rules.md)."""
 from __future__ import annotations
 
 SEVERITY = {

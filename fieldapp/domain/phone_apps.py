@@ -1,4 +1,5 @@
-"""Translate the free phone apps' wire formats (../shared/PROTOCOLS.md) into native pings."""
+"""Translate the free phone apps' wire formats (OwnTracks in HTTP mode, OsmAnd, Traccar
+Client JSON) into native pings."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
-"""Validating one location fix from the wire into plain values (DESIGN §3)."""
+"""Validating one location fix from the wire into plain values (the fields of
+`POST /api/v1/pings`)."""
 from __future__ import annotations
 
 import math

@@ -61,7 +61,7 @@ def periods_overlapping(policy: Policy, first: date, last: date) -> list[tuple[d
 
 
 def required(minimum: int, period_days: int, active_days: int, excused_days: int) -> int:
-    """DESIGN §4: max(0, ceil(min × active_days / period_days) − excused_days).
+    """docs/presence-rules.md: max(0, ceil(min × active_days / period_days) − excused_days).
 
     Rounded to 9 places before the ceiling so 4 × 7 / 7 is 4, not 4.000000001 → 5.
     """

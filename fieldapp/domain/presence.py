@@ -1,4 +1,4 @@
-"""Presence rules of DESIGN §4 as pure functions over NumPy arrays.
+"""Presence rules (docs/presence-rules.md) as pure functions over NumPy arrays.
 
 A local date D has check-in windows by day (default 08–12 and 12–18) and one night window
 that starts on D (default 21:00 → 06:00 on D+1). Pings are sorted into windows, counted per
@@ -137,7 +137,7 @@ class PeriodTally:
 
 
 def period_findings(tally: PeriodTally, no_data_threshold: int) -> list[str]:
-    """The presence findings a finished period raises (DESIGN §4, issue wording)."""
+    """The presence findings a finished period raises (docs/presence-rules.md)."""
     kinds = []
     if tally.present_nights + tally.no_data_nights < tally.required_nights:
         kinds.append("not_resident")

@@ -13,7 +13,7 @@ from .types import BigId, UTCDateTime, utcnow
 
 class Ping(db.Model):
     """One fix. Keyed for reads by (cadre, time); no spatial index: it slows ingest several
-    times over (DESIGN's measured limits) and pings are read by cadre and time, not by
+    times over (bench/README.md) and pings are read by cadre and time, not by
     place."""
 
     __tablename__ = "pings"

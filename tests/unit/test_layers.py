@@ -1,4 +1,4 @@
-"""The layers of DESIGN §2 hold: the import-linter contracts in pyproject.toml."""
+"""The layers of docs/architecture.md hold: the import-linter contracts in pyproject.toml."""
 from pathlib import Path
 
 from importlinter.cli import lint_imports

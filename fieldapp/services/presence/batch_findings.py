@@ -1,4 +1,4 @@
-"""The findings an evaluated township batch raises, with their evidence (DESIGN §4).
+"""The findings an evaluated township batch raises, with their evidence (docs/presence-rules.md).
 
 Each is keyed by (kind, assignment, period start), so `findings.sync.sync_findings` can keep
 the findings table in step when a period is evaluated again.

@@ -243,7 +243,7 @@ def tally_days(batch: TownshipBatch, settings: Settings) -> None:
 
 
 def tally_periods(batch: TownshipBatch) -> None:
-    """Required against actual days and nights per period (DESIGN §4)."""
+    """Required against actual days and nights per period (docs/presence-rules.md)."""
     cells, n_periods = batch.cells, len(batch.periods)
 
     def per_period(mask: np.ndarray) -> np.ndarray:
