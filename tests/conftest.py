@@ -3,6 +3,11 @@
 Every integration test runs once per backend (`--db spatialite,postgis`, both by default).
 The schema is built by the Alembic migrations, the demo county's boundaries are loaded once
 per backend, and every other table is emptied after each test.
+
+The app under test is the one deployed, with the device fast path on. A test marked
+`device_paths` runs twice: with that app, and with a second app on the same database that
+has the fast path off, so a phone's ping goes through the plain Flask route
+(`fast_path_only` keeps a test about the fast path itself to the first).
 """
 from __future__ import annotations
 
@@ -30,9 +35,24 @@ def _chosen_backends(config) -> list[str]:
     return [b for b in config.getoption("--db").split(",") if b]
 
 
+DEVICE_PATHS = {"fast-path": "fast_path_app", "flask-route": "flask_route_app"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "device_paths: run once with the device fast path "
+                                       "on and once with it off (the plain Flask route)")
+    config.addinivalue_line("markers", "fast_path_only: run with the device fast path on "
+                                       "only (the test is about that path)")
+
+
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", _chosen_backends(metafunc.config), scope="session")
+    fast_only = metafunc.definition.get_closest_marker("fast_path_only")
+    both = metafunc.definition.get_closest_marker("device_paths")
+    if (fast_only or both) and "app" in metafunc.fixturenames:
+        paths = ["fast-path"] if fast_only else list(DEVICE_PATHS)
+        metafunc.parametrize("app", [DEVICE_PATHS[p] for p in paths], ids=paths, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -73,32 +93,63 @@ def database_url(backend, tmp_path_factory, request):
     drop()
 
 
-@pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
-    from flask_migrate import upgrade
-
+def _create_app(database_url: str, upload_dir: str, **settings):
     from fieldapp import create_app
-    from fieldapp.services.geodata.boundaries import import_features, load_features
-    from fieldapp.services.people.demo import FILES
 
     app = create_app({
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
-        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "UPLOAD_DIR": upload_dir,
         "TESTING": True,
+        **settings,
     })
     app.test_client_class = FreshContextClient
+    return app
+
+
+def _dispose(app) -> None:
+    from fieldapp.db.engines import AUTOCOMMIT_ENGINE
+    from fieldapp.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+        app.extensions[AUTOCOMMIT_ENGINE].dispose()
+
+
+@pytest.fixture(scope="session")
+def fast_path_app(database_url, tmp_path_factory):
+    """The app as deployed, on a migrated database holding the demo county's boundaries."""
+    from flask_migrate import upgrade
+
+    from fieldapp.services.geodata.boundaries import import_features, load_features
+    from fieldapp.services.people.demo import FILES
+
+    app = _create_app(database_url, str(tmp_path_factory.mktemp("uploads")))
     with app.app_context():
         upgrade()
         for level, path, code_field in FILES:
             assert import_features(load_features(path), level, code_field=code_field).ok
     yield app
-    with app.app_context():
-        from fieldapp.db.engines import AUTOCOMMIT_ENGINE
-        from fieldapp.extensions import db
+    _dispose(app)
 
-        db.engine.dispose()
-        app.extensions[AUTOCOMMIT_ENGINE].dispose()
+
+@pytest.fixture(scope="session")
+def flask_route_app(fast_path_app, database_url):
+    """The same database and upload folder with DEVICE_FAST_PATH off: a device's ping goes
+    through the Flask route."""
+    from fieldapp.api.ingest_fast_path import DevicePingFastPath
+
+    app = _create_app(database_url, fast_path_app.config["UPLOAD_DIR"], DEVICE_FAST_PATH=False)
+    assert not isinstance(app.wsgi_app, DevicePingFastPath)
+    assert isinstance(fast_path_app.wsgi_app, DevicePingFastPath)
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture()
+def app(request, fast_path_app):
+    """The app under test: `fast_path_app`, or for a `device_paths` test each of the two."""
+    return request.getfixturevalue(request.param) if hasattr(request, "param") else fast_path_app
 
 
 @pytest.fixture()

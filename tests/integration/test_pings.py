@@ -1,4 +1,9 @@
-"""Native ping ingest: validation, idempotency, fence verdicts, reads and the access log."""
+"""Native ping ingest: validation, idempotency, fence verdicts, reads and the access log.
+
+Each test runs twice (`device_paths`): with the device fast path on, and with it off, so a
+phone's ping goes through the Flask route. Pings are sent with a device token, as a phone
+sends them (a cadre's bearer login never takes the fast path).
+"""
 import json
 import math
 import uuid
@@ -6,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 
@@ -23,8 +29,18 @@ from .helpers import (
     at_once,
     cadre_login,
     login,
+    make_cadre,
     make_user,
 )
+
+pytestmark = pytest.mark.device_paths
+
+
+def phone(**post):
+    """A cadre posted to a village (VILLAGE unless `village=`), and their phone's headers."""
+    cadre = make_cadre(**post)
+    _, token = people.create_device(cadre.id)
+    return cadre, {"Authorization": f"Device {token}"}
 
 
 def village_points():
@@ -47,7 +63,7 @@ def stored() -> int:
 
 
 def test_single_and_batch_with_fence_verdicts(client):
-    _, headers = cadre_login(client)
+    _, headers = phone()
     (ilat, ilon), (olat, olon) = village_points()
     one = client.post("/api/v1/pings", json=ping(ilat, ilon), headers=headers).get_json()
     assert one["accepted"] == 1 and one["results"][0]["fence"] == "inside"
@@ -63,7 +79,7 @@ def test_single_and_batch_with_fence_verdicts(client):
 def test_a_single_ping_is_stored_as_the_same_ping_in_a_batch(client):
     """One row goes to the database as bind parameters, a batch as one JSON parameter:
     both must store every column alike, the empty ones too."""
-    _, headers = cadre_login(client)
+    _, headers = phone()
     (lat, lon), _ = village_points()
     full = {"altitude": 120.5, "speed": 1.25, "heading": 270.0, "provider": "gps",
             "battery": 55.0, "mock": False, "challenge_id": "c-1", "crs": "gcj02"}
@@ -87,7 +103,7 @@ def _columns(row: Ping) -> dict:
 
 
 def test_chinese_coordinates_are_converted_and_kept(client):
-    _, headers = cadre_login(client)
+    _, headers = phone()
     (ilat, ilon), _ = village_points()
     glat, glon = wgs84_to_gcj02(ilat, ilon)
     blat, blon = wgs84_to_bd09(ilat, ilon)
@@ -100,7 +116,7 @@ def test_chinese_coordinates_are_converted_and_kept(client):
 
 
 def test_each_bad_item_is_rejected_alone_with_a_reason(client):
-    _, headers = cadre_login(client)
+    _, headers = phone()
     (lat, lon), _ = village_points()
     now = datetime.now(UTC)
     bad = [
@@ -125,7 +141,7 @@ def test_each_bad_item_is_rejected_alone_with_a_reason(client):
 
 
 def test_nan_and_infinity_are_rejected(client):
-    _, headers = cadre_login(client)
+    _, headers = phone()
     now = datetime.now(UTC).isoformat()
     raw = (f'{{"pings": [{{"id": "a", "recorded_at": "{now}", "lat": NaN, "lon": 115.1}},'
            f' {{"id": "b", "recorded_at": "{now}", "lat": 35.9, "lon": Infinity}}]}}')
@@ -135,7 +151,7 @@ def test_nan_and_infinity_are_rejected(client):
 
 
 def test_malformed_and_oversized_bodies(client):
-    _, headers = cadre_login(client)
+    _, headers = phone()
     assert client.post("/api/v1/pings", data="{oops", content_type="application/json",
                        headers=headers).status_code == 400
     assert client.post("/api/v1/pings", json=[1], headers=headers).status_code == 400
@@ -148,7 +164,7 @@ def test_malformed_and_oversized_bodies(client):
 
 
 def test_resending_is_duplicate_never_stored_twice(client):
-    _, headers = cadre_login(client)
+    _, headers = phone()
     (lat, lon), _ = village_points()
     batch = {"pings": [ping(lat, lon, minutes_ago=m) for m in (30, 20, 10)]}
     first = client.post("/api/v1/pings", json=batch, headers=headers).get_json()
@@ -161,19 +177,13 @@ def test_resending_is_duplicate_never_stored_twice(client):
 
 
 def test_concurrent_identical_batches_store_once(app, ctx):
-    from fieldapp.services.people.registry import create_device
-
-    from .helpers import make_cadre
-
-    cadre = make_cadre()
-    _, token = create_device(cadre.id)
+    _, headers = phone()
     (lat, lon), _ = village_points()
     db.session.commit()
     batch = {"pings": [ping(lat, lon, minutes_ago=m) for m in range(1, 41)]}
 
     def send():
-        response = app.test_client().post("/api/v1/pings", json=batch,
-                                          headers={"Authorization": f"Device {token}"})
+        response = app.test_client().post("/api/v1/pings", json=batch, headers=headers)
         assert response.status_code == 200, response.get_json()
         return response.get_json()
 
@@ -184,7 +194,7 @@ def test_concurrent_identical_batches_store_once(app, ctx):
 
 
 def test_unassigned_when_no_post_that_day(client):
-    _, headers = cadre_login(client, starts_on=datetime.now(UTC).date() + timedelta(days=3))
+    _, headers = phone(starts_on=datetime.now(UTC).date() + timedelta(days=3))
     (lat, lon), _ = village_points()
     body = client.post("/api/v1/pings", json=ping(lat, lon), headers=headers).get_json()
     assert body["results"][0]["fence"] == "unassigned"
@@ -195,7 +205,7 @@ def test_each_fix_is_tested_against_the_post_of_its_own_date(client):
     """A cadre moved village four days ago: a buffered batch spanning the move is judged
     fix by fix, and a post ended between two requests applies to the very next one."""
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    cadre, headers = cadre_login(client, starts_on=today - timedelta(days=10))
+    cadre, headers = phone(starts_on=today - timedelta(days=10))
     first = db.session.scalar(select(Assignment).where(Assignment.cadre_id == cadre.id))
     people.update_assignment(first, {"ends_on": today - timedelta(days=5)})
     second = people.create_assignment(cadre.id, OTHER_VILLAGE, today - timedelta(days=4))
@@ -226,12 +236,12 @@ def test_device_auth_and_revocation(client):
     assert client.post("/api/v1/pings", json=ping(lat, lon), headers=admin).status_code == 403
 
 
+@pytest.mark.fast_path_only
 def test_device_path_answers_as_the_flask_route_does(app, client, monkeypatch):
     """Device-token posts are answered beneath Flask; every answer, good or bad, matches
-    the Flask route's, and nothing is stored by a refused request."""
+    the Flask route's, and nothing is stored by a refused request. About the fast path
+    itself (it checks which requests never reached Flask), so run with it on only."""
     from werkzeug.test import Client
-
-    from .helpers import make_cadre
 
     cadre = make_cadre()
     _, token = people.create_device(cadre.id)
@@ -351,7 +361,7 @@ def test_boundary_change_refreshes_the_fence_cache(client, tmp_path):
 
     from shapely.geometry import box, mapping
 
-    _, headers = cadre_login(client, village=OTHER_VILLAGE)
+    _, headers = phone(village=OTHER_VILLAGE)
     boundary = to_shape(db.session.get(Region, OTHER_VILLAGE).boundary)
     point = boundary.representative_point()
     assert client.post("/api/v1/pings", json=ping(point.y, point.x),
@@ -378,7 +388,7 @@ def test_boundary_change_refreshes_the_fence_cache(client, tmp_path):
 
 def test_vectorised_fence_matches_scalar_shapely(client):
     """The batch verdicts equal a plain per-point Shapely computation."""
-    _, headers = cadre_login(client)
+    _, headers = phone()
     boundary = to_shape(db.session.get(Region, VILLAGE).boundary)
     rng = np.random.default_rng(3)
     minx, miny, maxx, maxy = boundary.bounds

@@ -1,5 +1,9 @@
 """A worker's cached device senders: used only while the sender version holds, so a
-revoked device or a changed post takes effect on the very next ping."""
+revoked device or a changed post takes effect on the very next ping.
+
+The cache is the device fast path's; the ping tests also run through the Flask route
+(`device_paths`), which reads the sender afresh on every request, and must answer alike.
+"""
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -98,7 +102,10 @@ def test_every_change_to_devices_posts_or_boundaries_raises_the_version(phone):
         assert sender_version() > before, name
 
 
+@pytest.mark.fast_path_only
 def test_a_cached_sender_is_not_read_again(client, phone, statements):
+    """About the fast path's cache (the Flask route reads the sender on every request), so
+    with the fast path on only."""
     _, _, headers = phone
     assert client.post("/api/v1/pings", json=ping(point_in(VILLAGE)),
                        headers=headers).status_code == 200
@@ -114,6 +121,7 @@ def test_a_cached_sender_is_not_read_again(client, phone, statements):
     assert stored() == 2
 
 
+@pytest.mark.device_paths
 def test_a_revoked_device_is_refused_at_once_though_cached(client, phone):
     _, device, headers = phone
     for _ in range(2):
@@ -131,6 +139,7 @@ def test_a_revoked_device_is_refused_at_once_though_cached(client, phone):
     assert stored() == 2
 
 
+@pytest.mark.device_paths
 def test_a_changed_post_applies_to_the_next_ping_though_cached(client, phone):
     cadre, _, headers = phone
     other = point_in(OTHER_VILLAGE)
@@ -147,6 +156,7 @@ def test_a_changed_post_applies_to_the_next_ping_though_cached(client, phone):
         OTHER_VILLAGE, "inside")
 
 
+@pytest.mark.device_paths
 def test_resent_and_rejected_pings_are_answered_though_cached(client, phone):
     _, _, headers = phone
     sent = ping(point_in(VILLAGE))
