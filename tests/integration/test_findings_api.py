@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select, text
 
 from fieldapp.extensions import db
-from fieldapp.models import AccessLog, Finding, FindingEvent, User
+from fieldapp.models import AccessLog, EvaluationRun, Finding, FindingEvent, User
 from tests import media_files
 
 from .helpers import OTHER_VILLAGE, TOWNSHIP, VILLAGE, cadre_login, login, make_cadre, make_user
@@ -130,6 +130,8 @@ def test_evaluations_are_for_admins_and_validated(client, queue):
         assert response.status_code == status, (body, response.get_json())
     again = client.post("/api/v1/evaluations", headers=queue["admin"], json={"week": week})
     assert again.get_json()["report"].get("raised", 0) == 0
+    run = db.session.get(EvaluationRun, again.get_json()["id"])  # the run is stored whole
+    assert run.report == again.get_json()["report"] and run.finished_at is not None
 
 
 def test_my_presence(client, queue):

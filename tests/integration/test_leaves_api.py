@@ -78,6 +78,8 @@ def test_retroactive_leave_is_marked_and_cancel_only_before_start(client):
     future = ask(client, headers, today + timedelta(days=4), today + timedelta(days=4)).get_json()
     response = client.post(f"/api/v1/leaves/{future['id']}/cancel", headers=headers)
     assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
+    stored = client.get(f"/api/v1/leaves/{future['id']}", headers=headers).get_json()
+    assert stored["status"] == "cancelled"
 
 
 def test_a_cadre_cannot_cancel_or_see_anothers_leave(client):
