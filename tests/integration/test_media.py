@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import AccessLog, Finding, MediaItem
+from fieldapp.models import AccessLog, Finding, MediaItem, User
 from fieldapp.models.types import utcnow
 from tests import media_files as files
 
@@ -224,3 +224,34 @@ def test_concurrent_uploads_of_one_client_id_store_one_item(app, ctx):
     assert sorted(status for status, _ in answers) == [200, 200, 200, 201]
     assert len({item_id for _, item_id in answers}) == 1
     assert db.session.scalar(select(func.count()).select_from(MediaItem)) == 1
+
+
+def test_media_list_is_paginated_ranged_scoped_and_logged(client, ctx):
+    cadre, headers = cadre_login(client)
+    ids = [post(client, headers, files.png(files.scene(seed)),
+                recorded_at=NOW - timedelta(hours=hours)).get_json()["id"]
+           for seed, hours in ((21, 5), (22, 3), (23, 1))]
+    first = client.get("/api/v1/media?per_page=2", headers=headers).get_json()
+    assert (first["total"], [i["id"] for i in first["items"]]) == (3, [ids[2], ids[1]])
+    last = client.get("/api/v1/media?per_page=2&page=2", headers=headers).get_json()
+    assert [i["id"] for i in last["items"]] == ids[:1]
+    ranged = client.get("/api/v1/media", headers=headers, query_string={
+        "from": (NOW - timedelta(hours=3)).isoformat(),
+        "to": (NOW - timedelta(hours=1)).isoformat()})
+    assert [i["id"] for i in ranged.get_json()["items"]] == [ids[1]]  # from ≤ t < to
+    assert client.get("/api/v1/media?from=2026-11-01T00:00:00", headers=headers).status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(AccessLog)) == 0  # own reads
+
+    make_user("insp", "inspector", regions=[TOWNSHIP])
+    make_user("far", "inspector", regions=[OTHER_VILLAGE[:9]])
+    _, stranger = cadre_login(client, "stranger", village=OTHER_VILLAGE)
+    inspector = login(client, "insp")
+    read = client.get(f"/api/v1/media?cadre_id={cadre.id}&page=2&per_page=1", headers=inspector)
+    assert read.status_code == 200 and read.get_json()["total"] == 3
+    assert client.get("/api/v1/media", headers=inspector).status_code == 422  # whose?
+    for who in (login(client, "far"), stranger):
+        assert client.get(f"/api/v1/media?cadre_id={cadre.id}", headers=who).status_code == 403
+    logged = db.session.execute(select(AccessLog.viewer_user_id, AccessLog.subject_cadre_id,
+                                       AccessLog.resource, AccessLog.params)).all()
+    insp_id = db.session.scalar(select(User.id).where(User.username == "insp"))
+    assert logged == [(insp_id, cadre.id, "media", {"page": 2})]

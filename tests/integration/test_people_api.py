@@ -4,7 +4,16 @@ from sqlalchemy import func, select
 from fieldapp.extensions import db
 from fieldapp.models import Cadre, Device
 
-from .helpers import OTHER_VILLAGE, TOWNSHIP, VILLAGE, admin_headers
+from .helpers import (
+    OTHER_VILLAGE,
+    TOWNSHIP,
+    VILLAGE,
+    admin_headers,
+    cadre_login,
+    login,
+    make_cadre,
+    make_user,
+)
 
 
 def test_create_and_list_cadres_paginated(client):
@@ -83,3 +92,26 @@ def test_device_token_is_shown_once_and_stored_hashed(client):
     revoked = client.patch(f"/api/v1/devices/{created['id']}", headers=admin,
                            json={"revoked": True}).get_json()
     assert revoked["revoked_at"] is not None
+
+
+def test_assignments_list_filters_and_scope(client):
+    admin = admin_headers(client)
+    here = make_cadre(name="王强")                    # township 410922100
+    there = make_cadre(OTHER_VILLAGE, name="赵敏")    # township 410922200
+    me, cadre = cadre_login(client)                   # VILLAGE too
+
+    def listed(headers, query=""):
+        response = client.get(f"/api/v1/assignments{query}", headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return [(a["cadre_id"], a["region_code"]) for a in response.get_json()["items"]]
+
+    assert listed(admin) == [(here.id, VILLAGE), (there.id, OTHER_VILLAGE), (me.id, VILLAGE)]
+    assert listed(admin, f"?cadre_id={there.id}") == [(there.id, OTHER_VILLAGE)]
+    assert listed(admin, f"?region={TOWNSHIP}") == [(here.id, VILLAGE), (me.id, VILLAGE)]
+    page = client.get("/api/v1/assignments?per_page=2&page=2", headers=admin).get_json()
+    assert (page["total"], len(page["items"])) == (3, 1)
+    assert client.get("/api/v1/assignments?region=41", headers=admin).status_code == 422
+    make_user("insp", "inspector", regions=[TOWNSHIP])
+    assert listed(login(client, "insp")) == [(here.id, VILLAGE), (me.id, VILLAGE)]
+    assert listed(login(client, "insp"), f"?cadre_id={there.id}") == []
+    assert listed(cadre) == [(me.id, VILLAGE)]
