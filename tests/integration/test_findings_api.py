@@ -179,3 +179,53 @@ def test_cli_evaluate_prints_a_summary(app, queue):
     assert "0 raised" in result.output and "2 assignments" in result.output
     bad = app.test_cli_runner().invoke(args=["presence", "evaluate", "--week", "soon"])
     assert bad.exit_code == 1 and "2026-W47" in bad.output
+
+
+def user_id(username: str) -> int:
+    return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def test_an_inspector_reads_a_cadres_presence_and_the_read_is_logged(client, queue):
+    week, commuter = queue["week"], queue["commuter"]
+    span = {"cadre_id": commuter.id, "from": week.isoformat(),
+            "to": (week + timedelta(days=6)).isoformat()}
+    response = client.get("/api/v1/presence", headers=queue["insp"], query_string=span)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["cadre_id"], body["from"], body["to"]) == (commuter.id, span["from"], span["to"])
+    assert [d["date"] for d in body["days"]] == [
+        (week + timedelta(days=i)).isoformat() for i in range(7)]
+    assert {(d["day"], d["night"]) for d in body["days"]} == {("present", "absent")}
+    (period,) = body["periods"]
+    assert (period["start"], period["present_days"], period["present_nights"],
+            period["required_nights"]) == (span["from"], 7, 0, 4)
+    assert [f["kind"] for f in body["flags"]] == ["not_resident"]
+    assert client.get("/api/v1/presence", headers=queue["far"],
+                      query_string=span).status_code == 403
+    logged = db.session.execute(select(AccessLog.viewer_user_id, AccessLog.subject_cadre_id,
+                                       AccessLog.resource, AccessLog.params)).all()
+    assert logged == [(user_id("insp"), commuter.id, "presence",
+                       {"from": span["from"], "to": span["to"]})]
+
+
+def test_an_upheld_appeal_closes_the_finding_for_the_cadre(app, client, queue):
+    flag_id = flags(client, queue["insp"], "?kind=not_resident")["items"][0]["id"]
+    for action in ("assign", "confirm"):
+        assert move(client, queue["insp"], flag_id, action).status_code == 200
+    appeal = client.post(f"/api/v1/flags/{flag_id}/appeal", headers=queue["cadre"],
+                         json={"text": "I slept at the village committee"})
+    assert appeal.status_code == 200
+    upheld = move(client, queue["insp"], flag_id, "uphold_appeal", note="duty roster agrees")
+    assert upheld.status_code == 200 and upheld.get_json()["status"] == "appeal_upheld"
+    detail = client.get(f"/api/v1/flags/{flag_id}", headers=queue["insp"]).get_json()
+    assert detail["status"] == "appeal_upheld"
+    (decided,) = detail["appeals"]
+    assert (decided["outcome"], decided["decided_by"], decided["decision_note"]) == (
+        "appeal_upheld", user_id("insp"), "duty roster agrees")
+    assert decided["decided_at"] is not None
+    last = detail["events"][-1]
+    assert (last["action"], last["from_status"], last["to_status"], last["actor_id"]) == (
+        "uphold_appeal", "appealed", "appeal_upheld", user_id("insp"))
+    assert move(client, queue["insp"], flag_id, "escalate").status_code == 409
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "intact: 6 events" in result.output, result.output

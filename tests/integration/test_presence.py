@@ -205,3 +205,59 @@ def test_leave_return_is_recorded_with_the_first_inside_ping(week):
     evaluate(week)
     db.session.refresh(leave)
     assert leave.returned_at == datetime.fromisoformat(at(week + timedelta(days=2), 10))
+
+
+def finding(cadre_id, kind):
+    return db.session.scalars(select(Finding).where(Finding.cadre_id == cadre_id,
+                                                    Finding.kind == kind)).one()
+
+
+def events(flag):
+    return db.session.execute(select(FindingEvent.action, FindingEvent.from_status,
+                                     FindingEvent.to_status).where(
+        FindingEvent.flag_id == flag.id).order_by(FindingEvent.id)).all()
+
+
+def test_new_evidence_updates_an_open_finding_in_place(week):
+    """Nights away on days 0–3 and silent nights after: not resident. The buffer of night
+    4, away too, arrives: the same finding, now with that night's evidence."""
+    cadre = make_cadre()
+    away = east_of(VILLAGE, COUNTY_TOWN_M)
+    send(cadre.id, week_of(week, inside(VILLAGE), None))
+    send(cadre.id, week_of(week, None, away, days=range(4)))
+    evaluate(week)
+    before = finding(cadre.id, "not_resident")
+    flag_id, evidence = before.id, before.evidence
+    db.session.commit()
+    send(cadre.id, week_of(week, None, away, days=[4]))
+    run = evaluate(week)
+    after = finding(cadre.id, "not_resident")
+    assert (after.id, after.status) == (flag_id, "open")
+    assert len(evidence["ping_ids"]) == 8 and len(after.evidence["ping_ids"]) == 10
+    assert after.evidence["counts"]["no_data_nights"] == 2
+    assert events(after) == [("raise", None, "open"), ("update", "open", "open")]
+    assert run.report["updated"] == 2  # and no_data's, with one silent night fewer
+
+
+def test_a_withdrawn_finding_is_raised_again_when_it_holds_again(week):
+    """Leave approved for days 0–2 excuses the nights away: withdrawn. Then the nights
+    after it, silent until now, turn out to be away too: raised again."""
+    cadre = make_cadre()
+    away = east_of(VILLAGE, COUNTY_TOWN_M)
+    send(cadre.id, week_of(week, inside(VILLAGE), None))
+    send(cadre.id, week_of(week, None, away, days=range(4)))
+    evaluate(week)
+    assert finding(cadre.id, "not_resident").status == "open"
+    leave = leaves.request_leave(app_settings(), cadre.id, week, week + timedelta(days=2),
+                                 "official_business", "county meeting")
+    leave.status = "approved"
+    db.session.commit()
+    evaluate(week)
+    assert finding(cadre.id, "not_resident").status == "withdrawn"
+    db.session.commit()
+    send(cadre.id, week_of(week, None, away, days=range(4, 7)))
+    run = evaluate(week)
+    flag = finding(cadre.id, "not_resident")
+    assert flag.status == "open" and run.report["reraised"] == 1
+    assert events(flag) == [("raise", None, "open"), ("withdraw", "open", "withdrawn"),
+                            ("raise", "withdrawn", "open")]
