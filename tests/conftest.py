@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from flask import has_app_context
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -104,6 +104,7 @@ def _create_app(database_url: str, upload_dir: str, **settings):
         **settings,
     })
     app.test_client_class = FreshContextClient
+    app.test_cli_runner_class = FreshContextCliRunner
     return app
 
 
@@ -214,6 +215,18 @@ class FreshContextClient(FlaskClient):
     def __enter__(self):
         raise TypeError("`with client:` keeps a request's context for the test; here each "
                         "request has its own")
+
+
+class FreshContextCliRunner(FlaskCliRunner):
+    """A command runs as `flask <command>` does, in an app context and session of its own
+    (Flask would reuse the test's app context, and with it the test's session)."""
+
+    def invoke(self, *args, **kwargs):
+        from fieldapp.extensions import db
+
+        if has_app_context():
+            db.session.rollback()
+        return contextvars.Context().run(super().invoke, *args, **kwargs)
 
 
 @pytest.fixture()
