@@ -201,8 +201,9 @@ class FreshContextClient(FlaskClient):
 
     The request runs in an empty `contextvars.Context`, so the test's app context (if any)
     is not current there. The test's own session first ends its transaction (rolled back:
-    a test commits its own setup data), since on SQLite a read lock it held would stall
-    the request's writes. Worker threads, which have no app context, skip that step.
+    a test commits its own setup data): on SQLite it began with BEGIN IMMEDIATE, and the
+    write lock it holds would stall the request. Worker threads, which have no app
+    context, skip that step.
     """
 
     def open(self, *args, **kwargs):
