@@ -4,7 +4,7 @@ together with the cadre's posts over every date an acceptable fix can carry.
 Phones send all day, so each worker keeps the senders of the device tokens it has seen,
 each with the sender version it was read at (`SenderVersion`). A cached sender is used only
 under that version: its pings are inserted only while the version still holds
-(`ping_rows.insert_new`), so a revoked device or a changed post is caught by the very
+(`ping_insert.insert_pings`), so a revoked device or a changed post is caught by the very
 INSERT, and the caller reads the sender afresh and tries once more.
 """
 from __future__ import annotations
