@@ -15,7 +15,7 @@ from ...models import Appeal, Finding, FindingEvent, MediaItem, Ping, Region, Us
 from ...models.types import utcnow
 from ..access.scope import Scope
 from ..ingest.ping_queries import ping_feature
-from ..rows import in_time_range
+from ..rows import in_region, in_time_range, where_equal
 from . import audit_chain
 
 REVIEWERS = ("inspector", "admin")
@@ -23,13 +23,9 @@ REVIEWERS = ("inspector", "admin")
 
 def queue_query(scope: Scope, filters: dict):
     """Visible findings, most severe first, then oldest first."""
-    query = select(Finding).where(scope.findings_clause())
-    for name, column in (("status", Finding.status), ("kind", Finding.kind),
-                         ("cadre_id", Finding.cadre_id)):
-        if name in filters:
-            query = query.where(column == filters[name])
-    if "region" in filters:
-        query = query.where(Finding.region_code.like(filters["region"] + "%"))
+    query = where_equal(select(Finding).where(scope.findings_clause()), filters, {
+        "status": Finding.status, "kind": Finding.kind, "cadre_id": Finding.cadre_id})
+    query = in_region(query, filters, Finding.region_code)
     query = in_time_range(query, Finding.created_at, filters)
     return query.order_by(Finding.severity.desc(), Finding.created_at, Finding.id)
 

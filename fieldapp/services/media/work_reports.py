@@ -19,7 +19,7 @@ from ..access.scope import Scope
 from ..geodata.fences import fence_verdicts
 from ..ingest.pings import within_backfill
 from ..ingest.senders import Sender
-from ..rows import in_time_range
+from ..rows import in_time_range, where_equal
 
 
 def create_report(settings: Settings, sender: Sender, body: dict) -> tuple[WorkReport, bool]:
@@ -62,11 +62,8 @@ def _by_client_id(cadre_id: int, client_id: str) -> WorkReport | None:
 
 
 def reports_query(scope: Scope, filters: dict):
-    query = select(WorkReport).where(scope.cadre_clause(WorkReport.cadre_id))
-    if "cadre_id" in filters:
-        query = query.where(WorkReport.cadre_id == filters["cadre_id"])
-    if "kind" in filters:
-        query = query.where(WorkReport.kind == filters["kind"])
+    query = where_equal(select(WorkReport).where(scope.cadre_clause(WorkReport.cadre_id)),
+                        filters, {"cadre_id": WorkReport.cadre_id, "kind": WorkReport.kind})
     query = in_time_range(query, WorkReport.occurred_at, filters)
     return query.order_by(WorkReport.occurred_at.desc(), WorkReport.id.desc())
 

@@ -14,7 +14,7 @@ from ...models import Assignment, Cadre, Device, Region, User, UserRegion
 from ...models.types import utcnow
 from ..access.passwords import hash_password
 from ..access.scope import Scope
-from ..rows import get_or_404
+from ..rows import get_or_404, in_region, where_equal
 
 
 def create_cadre(name: str, role: str, unit: str | None = None,
@@ -154,24 +154,19 @@ def update_device(device: Device, changes: dict) -> Device:
 
 def cadres_query(scope: Scope, filters: dict):
     """Visible cadres, by id; `role` and `region` (a code prefix of a post) narrow it."""
-    query = select(Cadre).where(scope.cadre_clause(Cadre.id)).order_by(Cadre.id)
-    if "role" in filters:
-        query = query.where(Cadre.role == filters["role"])
+    query = where_equal(select(Cadre).where(scope.cadre_clause(Cadre.id)), filters,
+                        {"role": Cadre.role})
     if "region" in filters:
-        query = query.where(Cadre.id.in_(select(Assignment.cadre_id).where(
-            Assignment.region_code.like(filters["region"] + "%"))))
-    return query
+        posted = in_region(select(Assignment.cadre_id), filters, Assignment.region_code)
+        query = query.where(Cadre.id.in_(posted))
+    return query.order_by(Cadre.id)
 
 
 def assignments_query(scope: Scope, filters: dict):
     """Assignments of visible cadres, by id."""
-    query = (select(Assignment).where(scope.cadre_clause(Assignment.cadre_id))
-             .order_by(Assignment.id))
-    if "cadre_id" in filters:
-        query = query.where(Assignment.cadre_id == filters["cadre_id"])
-    if "region" in filters:
-        query = query.where(Assignment.region_code.like(filters["region"] + "%"))
-    return query
+    query = where_equal(select(Assignment).where(scope.cadre_clause(Assignment.cadre_id)),
+                        filters, {"cadre_id": Assignment.cadre_id})
+    return in_region(query, filters, Assignment.region_code).order_by(Assignment.id)
 
 
 def users_query():

@@ -12,7 +12,7 @@ from ...extensions import db
 from ...models import Leave, Ping, User
 from ...models.types import utcnow
 from ..access.scope import Scope
-from ..rows import get_or_404
+from ..rows import get_or_404, where_equal
 
 LIVE = ("pending", "approved")
 
@@ -78,11 +78,8 @@ def cancel(settings: Settings, user: User, leave_id: int) -> Leave:
 
 
 def leaves_query(scope: Scope, filters: dict):
-    query = select(Leave).where(scope.cadre_clause(Leave.cadre_id))
-    if "cadre_id" in filters:
-        query = query.where(Leave.cadre_id == filters["cadre_id"])
-    if "status" in filters:
-        query = query.where(Leave.status == filters["status"])
+    query = where_equal(select(Leave).where(scope.cadre_clause(Leave.cadre_id)), filters,
+                        {"cadre_id": Leave.cadre_id, "status": Leave.status})
     if "from" in filters:
         query = query.where(Leave.ends_on >= filters["from"])
     if "to" in filters:
