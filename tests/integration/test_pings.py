@@ -218,7 +218,9 @@ def test_each_fix_is_tested_against_the_post_of_its_own_date(client):
     assert [(r["village_code"], r["fence"]) for r in body["results"]] == [
         (VILLAGE, "inside"), (OTHER_VILLAGE, "outside"), (OTHER_VILLAGE, "inside")]
     people.update_assignment(second, {"ends_on": today - timedelta(days=1)})
-    body = client.post("/api/v1/pings", json=ping(other.y, other.x), headers=headers).get_json()
+    # taken now, so on `today` even just after local midnight
+    body = client.post("/api/v1/pings", json=ping(other.y, other.x, minutes_ago=0),
+                       headers=headers).get_json()
     assert body["results"][0]["fence"] == "unassigned"
 
 
