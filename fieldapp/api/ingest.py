@@ -13,11 +13,9 @@ from flask_smorest import Blueprint
 
 from ..config import app_settings
 from ..db.connections import request_connection
-from ..domain.phone_apps import osmand_query, owntracks_location, traccar_json
-from ..domain.pings import Rejected
-from ..errors import BadInput, Unauthorized
 from ..services.access.access_log import log_access
-from ..services.ingest import pings, senders
+from ..services.ingest import phone_apps as phone_apps_service
+from ..services.ingest import pings
 from ..services.ingest.ping_queries import ping_dict, ping_feature, pings_query
 from .pagination import page_of
 from .schemas.ingest import PingBatch, PingFilter
@@ -61,49 +59,21 @@ def list_pings(args):
 @phone_apps.route("/owntracks", methods=["POST"])
 def owntracks():
     """OwnTracks HTTP mode. Basic auth: username = device id, password = device token."""
-    settings = app_settings()
     auth = request.authorization
-    device = None
-    if auth and auth.username and auth.username.isdigit() and auth.password:
-        device = senders.by_device(settings, request_connection(), auth.password,
-                                   int(auth.username))
-    if device is None:
-        raise Unauthorized("unknown or revoked device")
-    if not request.get_data():
-        return []
-    message = request.get_json(silent=True)
-    if not isinstance(message, dict):
-        raise BadInput("the body must be one OwnTracks JSON object")
-    if message.get("_type") != "location":
-        return []
-    try:
-        ping = owntracks_location(message, device.device_id)
-    except Rejected as exc:
-        raise BadInput(str(exc)) from exc
-    pings.ingest(settings, request_connection(), device, [ping], whole=True)
+    message = request.get_json(silent=True) if request.get_data() else {}  # None: not JSON
+    phone_apps_service.ingest_owntracks(app_settings(), request_connection(),
+                                        auth.username if auth else None,
+                                        auth.password if auth else None, message)
     return []
 
 
 @phone_apps.route("/osmand", methods=["GET", "POST"])
 def osmand():
     """OsmAnd protocol (query or form) and Traccar Client JSON; `id`/`device_id` = token."""
-    settings = app_settings()
-    try:
-        if request.is_json:
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict):
-                raise Rejected("the body is not a JSON object")
-            token, fixes = traccar_json(body)
-        else:
-            params = request.args.to_dict() or request.form.to_dict()
-            token, fix = osmand_query(params)
-            fixes = [fix]
-    except Rejected as exc:
-        if "device token" in str(exc):
-            raise Unauthorized(str(exc)) from exc
-        raise BadInput(str(exc)) from exc
-    device = senders.by_device(settings, request_connection(), token)
-    if device is None:
-        raise Unauthorized("unknown or revoked device")
-    pings.ingest(settings, request_connection(), device, fixes, whole=True)
+    if request.is_json:
+        phone_apps_service.ingest_osmand(app_settings(), request_connection(),
+                                         body=request.get_json(silent=True))
+    else:
+        phone_apps_service.ingest_osmand(app_settings(), request_connection(),
+                                         params=request.args.to_dict() or request.form.to_dict())
     return ""

@@ -11,6 +11,10 @@ KNOTS_TO_MS = 1852 / 3600
 KMH_TO_MS = 1000 / 3600
 
 
+class MissingDeviceToken(Rejected):
+    """The request names no device token: the app is not set up, not a bad fix."""
+
+
 def _float(value, name: str) -> float | None:
     if value is None or value == "":
         return None
@@ -81,7 +85,7 @@ def osmand_query(params: dict) -> tuple[str, dict]:
     """(device token, native ping) from OsmAnd / Traccar Client query or form parameters."""
     token = params.get("id") or params.get("deviceid")
     if not token:
-        raise Rejected("id (the device token) is required")
+        raise MissingDeviceToken("id (the device token) is required")
     lat, lon = _float(params.get("lat"), "lat"), _float(params.get("lon"), "lon")
     if (lat is None or lon is None) and params.get("location"):
         parts = str(params["location"]).split(",")
@@ -109,7 +113,7 @@ def traccar_json(body: dict) -> tuple[str, list[dict]]:
     """(device token, native pings) from the Traccar Client JSON body (one or a list)."""
     token = body.get("device_id")
     if not isinstance(token, str | int) or token == "":
-        raise Rejected("device_id (the device token) is required")
+        raise MissingDeviceToken("device_id (the device token) is required")
     locations = body.get("location")
     locations = locations if isinstance(locations, list) else [locations]
     return str(token), [_traccar_location(location) for location in locations]

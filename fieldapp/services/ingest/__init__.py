@@ -1,3 +1,3 @@
 """Location fixes in: validate, convert, fence-test and insert them once (`pings`), from
-whoever sends them (`senders`), the phone's device-token path (`device_pings`), and the
-reads of stored pings (`ping_queries`)."""
+whoever sends them (`senders`), the phone's device-token path (`device_pings`), the free
+phone apps (`phone_apps`), and the reads of stored pings (`ping_queries`)."""

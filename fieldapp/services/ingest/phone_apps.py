@@ -1,0 +1,64 @@
+"""Fixes from the free phone apps: OwnTracks in HTTP mode, and OsmAnd / Traccar Client.
+
+Each app resends what it was refused, so a request is stored whole or not at all (400), and
+an unknown or revoked device is a 401 before anything in the body is looked at.
+"""
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from ...config import Settings
+from ...domain.phone_apps import (
+    MissingDeviceToken,
+    osmand_query,
+    owntracks_location,
+    traccar_json,
+)
+from ...domain.pings import Rejected
+from ...errors import BadInput, Unauthorized
+from . import pings, senders
+
+UNKNOWN_DEVICE = "unknown or revoked device"
+
+
+def ingest_owntracks(settings: Settings, conn: Connection, device_id: str | None,
+                     token: str | None, message: object) -> None:
+    """One OwnTracks message sent with Basic auth (user = device id, password = token);
+    `message` is the parsed JSON body ({} for an empty one, None if it was not JSON).
+    Only `_type: location` messages carry a fix; the others are accepted and ignored."""
+    device = None
+    if device_id and device_id.isdigit() and token:
+        device = senders.by_device(settings, conn, token, int(device_id))
+    if device is None:
+        raise Unauthorized(UNKNOWN_DEVICE)
+    if not isinstance(message, dict):
+        raise BadInput("the body must be one OwnTracks JSON object")
+    if message.get("_type") != "location":
+        return
+    try:
+        fix = owntracks_location(message, device.device_id)
+    except Rejected as exc:
+        raise BadInput(str(exc)) from exc
+    pings.ingest(settings, conn, device, [fix], whole=True)
+
+
+def ingest_osmand(settings: Settings, conn: Connection, params: dict | None = None,
+                  body: object | None = None) -> None:
+    """One OsmAnd request (query or form `params`) or a Traccar Client JSON `body`; the
+    device token travels inside it (`id`, `device_id`)."""
+    try:
+        if params is None:
+            if not isinstance(body, dict):
+                raise Rejected("the body is not a JSON object")
+            token, fixes = traccar_json(body)
+        else:
+            token, fix = osmand_query(params)
+            fixes = [fix]
+    except MissingDeviceToken as exc:
+        raise Unauthorized(str(exc)) from exc
+    except Rejected as exc:
+        raise BadInput(str(exc)) from exc
+    device = senders.by_device(settings, conn, token)
+    if device is None:
+        raise Unauthorized(UNKNOWN_DEVICE)
+    pings.ingest(settings, conn, device, fixes, whole=True)
