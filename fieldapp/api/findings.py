@@ -33,11 +33,9 @@ def list_flags(filters):
 @blp.response(200, s.FlagDetail)
 def get_flag(flag_id):
     """A finding with its evidence, a map of it, its history and appeals."""
-    finding = workflow.visible_finding(g.scope, flag_id)
+    finding, shown = workflow.dossier(g.scope, flag_id)
     log_access(g.user, finding.cadre_id, "flag", {"flag_id": finding.id})
-    return {**{name: getattr(finding, name) for name in s.FlagOut().fields},
-            "evidence": finding.evidence, "map": workflow.evidence_map(finding),
-            "events": workflow.events_of(finding), "appeals": workflow.appeals_of(finding)}
+    return {**{name: getattr(finding, name) for name in s.FlagOut().fields}, **shown}
 
 
 @blp.route("/flags/<int:flag_id>/transitions", methods=["POST"])

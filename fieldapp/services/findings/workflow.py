@@ -38,6 +38,14 @@ def visible_finding(scope: Scope, flag_id: int) -> Finding:
     return finding
 
 
+def dossier(scope: Scope, flag_id: int) -> tuple[Finding, dict]:
+    """A visible finding, and everything shown about it: its evidence, a map of it, its
+    history and its appeals."""
+    finding = visible_finding(scope, flag_id)
+    return finding, {"evidence": finding.evidence, "map": evidence_map(finding),
+                     "events": events_of(finding), "appeals": appeals_of(finding)}
+
+
 def evidence_map(finding: Finding) -> dict:
     """The post's boundary and the pings the evidence names, as one FeatureCollection."""
     region = db.session.get(Region, finding.region_code)
