@@ -141,7 +141,7 @@ def presence_evaluate(week, month, first, last, region):
     run = evaluate(app_settings(), first, last, region, progress=lambda parts: tqdm(
         parts, desc="townships", unit="township", disable=None))
     report = run.report
-    click.echo(f"evaluated {first}..{last} in {run.region_code}: "
+    click.echo(f"evaluated the policy periods touching {first}..{last} in {run.region_code}: "
                f"{report.get('assignments', 0)} assignments, {report.get('days', 0)} days, "
                f"{report.get('pings', 0)} pings; findings {report.get('raised', 0)} raised, "
                f"{report.get('updated', 0)} updated, {report.get('withdrawn', 0)} withdrawn, "

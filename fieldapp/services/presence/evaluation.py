@@ -40,7 +40,8 @@ def parse_range(week: str | None = None, month: str | None = None,
         if month:
             return month_bounds(month)
     except ValueError as exc:
-        raise Unprocessable(f"not a week like 2026-W47 or a month like 2026-11: {exc}",
+        example = "an ISO week like 2026-W47" if week else "a month like 2026-11"
+        raise Unprocessable(f"{week or month!r} is not {example}",
                             {"week" if week else "month": ["invalid"]}) from exc
     if first is None or last is None:
         raise Unprocessable("from and to go together", {"to": ["required with from"]})
