@@ -138,8 +138,8 @@ def presence_evaluate(week, month, first, last, region):
     from .services.presence.evaluation import evaluate, parse_range
 
     first, last = parse_range(week, month, first and first.date(), last and last.date())
-    run = evaluate(app_settings(), first, last, region, progress=lambda parts: tqdm(
-        parts, desc="townships", unit="township", disable=None))
+    run = evaluate(app_settings(), first, last, region, progress=lambda townships: tqdm(
+        townships, desc="townships", unit="township", disable=None))
     report = run.report
     click.echo(f"evaluated the policy periods touching {first}..{last} in {run.region_code}: "
                f"{report.get('assignments', 0)} assignments, {report.get('days', 0)} days, "

@@ -36,6 +36,6 @@ def register_blueprints(app: Flask) -> None:
     )
 
     app.register_blueprint(health.blp)
-    for blp in (auth.blp, geodata.blp, people.blp, ingest.blp, ingest.phone_apps, leaves.blp,
+    for blp in (auth.blp, geodata.blp, people.blp, ingest.blp, ingest.phone_apps_blp, leaves.blp,
                 presence.blp, findings.blp, media.blp, reports.blp):
         rest_api.register_blueprint(blp)

@@ -14,16 +14,15 @@ from flask_smorest import Blueprint
 from ..config import app_settings
 from ..db.connections import request_connection
 from ..services.access.access_log import log_access
-from ..services.ingest import phone_apps as phone_apps_service
-from ..services.ingest import pings
+from ..services.ingest import phone_apps, pings
 from ..services.ingest.ping_queries import ping_dict, ping_feature, pings_query
 from .pagination import page_of
 from .schemas.ingest import PingBatch, PingFilter
 from .security import cadre_or_device_required, login_required, requested_cadre
 
 blp = Blueprint("pings", __name__, url_prefix="/api/v1", description="Location pings")
-phone_apps = Blueprint("phone_clients", __name__, url_prefix="/api/v1/ingest",
-                       description="Locations from OwnTracks, OsmAnd and Traccar Client")
+phone_apps_blp = Blueprint("phone_clients", __name__, url_prefix="/api/v1/ingest",
+                           description="Locations from OwnTracks, OsmAnd and Traccar Client")
 
 GEOJSON = "application/geo+json"
 
@@ -56,24 +55,24 @@ def list_pings(args):
     return {"items": [ping_dict(p) for p in rows], **meta}
 
 
-@phone_apps.route("/owntracks", methods=["POST"])
+@phone_apps_blp.route("/owntracks", methods=["POST"])
 def owntracks():
     """OwnTracks HTTP mode. Basic auth: username = device id, password = device token."""
     auth = request.authorization
     message = request.get_json(silent=True) if request.get_data() else {}  # None: not JSON
-    phone_apps_service.ingest_owntracks(app_settings(), request_connection(),
-                                        auth.username if auth else None,
-                                        auth.password if auth else None, message)
+    phone_apps.ingest_owntracks(app_settings(), request_connection(),
+                                auth.username if auth else None,
+                                auth.password if auth else None, message)
     return []
 
 
-@phone_apps.route("/osmand", methods=["GET", "POST"])
+@phone_apps_blp.route("/osmand", methods=["GET", "POST"])
 def osmand():
     """OsmAnd protocol (query or form) and Traccar Client JSON; `id`/`device_id` = token."""
     if request.is_json:
-        phone_apps_service.ingest_osmand(app_settings(), request_connection(),
-                                         body=request.get_json(silent=True))
+        phone_apps.ingest_osmand(app_settings(), request_connection(),
+                                 body=request.get_json(silent=True))
     else:
-        phone_apps_service.ingest_osmand(app_settings(), request_connection(),
-                                         params=request.args.to_dict() or request.form.to_dict())
+        phone_apps.ingest_osmand(app_settings(), request_connection(),
+                                 params=request.args.to_dict() or request.form.to_dict())
     return ""

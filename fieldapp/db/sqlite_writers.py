@@ -10,7 +10,7 @@ from contextlib import contextmanager, nullcontext
 from sqlalchemy.engine import Connection, Engine
 
 
-class SqliteWriterQueue:
+class SqliteWriteLock:
     """Hands SQLite's one write lock to one short writer at a time, without sleeping.
 
     While another connection writes, SQLite's busy handler sleeps 1, 2, 5, 10 ms … between
@@ -55,8 +55,8 @@ class SqliteWriterQueue:
 _inherited_writers: list[Connection] = []
 
 
-_writer_queues: dict[str, SqliteWriterQueue] = {}
-_writer_queues_lock = threading.Lock()
+_write_locks: dict[str, SqliteWriteLock] = {}
+_write_locks_lock = threading.Lock()
 
 
 def sqlite_write_turn(conn: Connection):
@@ -65,20 +65,20 @@ def sqlite_write_turn(conn: Connection):
     database = conn.engine.url.database
     if conn.dialect.name != "sqlite" or not database or database == ":memory:":
         return nullcontext(conn)
-    with _writer_queues_lock:
-        if database not in _writer_queues:
-            _writer_queues[database] = SqliteWriterQueue(database)
-    return _writer_queues[database].turn_on(conn.engine)
+    with _write_locks_lock:
+        if database not in _write_locks:
+            _write_locks[database] = SqliteWriteLock(database)
+    return _write_locks[database].turn_on(conn.engine)
 
 
-def _forget_writer_queues() -> None:
+def _forget_write_locks() -> None:
     """A forked child would share its parent's lock file description, writer connection
     (and maybe a held thread lock): it opens its own on first use."""
-    global _writer_queues_lock
-    _writer_queues_lock = threading.Lock()
-    for turns in _writer_queues.values():
+    global _write_locks_lock
+    _write_locks_lock = threading.Lock()
+    for turns in _write_locks.values():
         turns.forget()
-    _writer_queues.clear()
+    _write_locks.clear()
 
 
-os.register_at_fork(after_in_child=_forget_writer_queues)
+os.register_at_fork(after_in_child=_forget_write_locks)

@@ -14,8 +14,6 @@ KINDS = tuple(SEVERITY)
 EVALUATED_KINDS = ("not_resident", "absent", "no_data", "mock_location", "implausible_speed",
                    "static_location", "late_upload")
 
-# Open to the machine: evaluation may update, withdraw or re-raise these.
-MACHINE_OWNED = ("open", "in_review", "withdrawn")
 CLOSED = ("confirmed", "dismissed", "appeal_upheld", "appeal_rejected")
 
 # Reviewer actions: action → (statuses it may start from, status it leads to).

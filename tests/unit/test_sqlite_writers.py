@@ -2,13 +2,13 @@
 import multiprocessing
 import threading
 
-from fieldapp.db.sqlite_writers import SqliteWriterQueue
+from fieldapp.db.sqlite_writers import SqliteWriteLock
 
 WAIT_S = 0.3  # long enough for a writer that is not blocked to have run
 
 
 def test_a_thread_waits_for_the_writer_before_it(tmp_path):
-    turns = SqliteWriterQueue(str(tmp_path / "x.db"))
+    turns = SqliteWriteLock(str(tmp_path / "x.db"))
     wrote = threading.Event()
 
     def writer():
@@ -24,10 +24,10 @@ def test_a_thread_waits_for_the_writer_before_it(tmp_path):
 
 
 def _process_writer(path: str, wrote, forgotten) -> None:
-    from fieldapp.db.sqlite_writers import _writer_queues
+    from fieldapp.db.sqlite_writers import _write_locks
 
-    forgotten.value = not _writer_queues
-    with SqliteWriterQueue(path).turn():
+    forgotten.value = not _write_locks
+    with SqliteWriteLock(path).turn():
         wrote.set()
 
 
@@ -37,7 +37,7 @@ def test_another_process_waits_and_a_fork_opens_its_own_lock(tmp_path):
     from fieldapp.db.sqlite_writers import sqlite_write_turn
 
     path = str(tmp_path / "x.db")
-    turns = SqliteWriterQueue(path)
+    turns = SqliteWriteLock(path)
     fork = multiprocessing.get_context("fork")
     wrote, forgotten = fork.Event(), fork.Value("b", False)
     engine = create_engine(f"sqlite:///{path}")

@@ -33,14 +33,14 @@ def fences_for(codes: set[str]) -> dict[str, VillageFence]:
     return current_fences(db.session, versions)
 
 
-def current_fences(executor: SessionOrConnection,
+def current_fences(session_or_conn: SessionOrConnection,
                    versions: dict[str, datetime]) -> dict[str, VillageFence]:
     """Prepared fences at the given boundary versions, loading only the changed ones."""
     database = db.engine  # hashed by identity; a URL hashes by rendering itself
     stale = [c for c in versions
              if (cached := _fence_cache.get((database, c))) is None or cached[0] != versions[c]]
     if stale:
-        rows = executor.execute(select(Region.code, Region.updated_at, Region.boundary)
+        rows = session_or_conn.execute(select(Region.code, Region.updated_at, Region.boundary)
                                 .where(Region.code.in_(stale))).all()
         with _fence_cache_lock:
             for code, updated_at, boundary in rows:
@@ -85,7 +85,7 @@ def _post_on(rows, day: date) -> str | None:
     return None
 
 
-def fence_verdicts(executor: SessionOrConnection, rules: FenceRules, posts: Posts,
+def fence_verdicts(session_or_conn: SessionOrConnection, rules: FenceRules, posts: Posts,
                    lat: np.ndarray, lon: np.ndarray,
                    accuracy: np.ndarray) -> tuple[list[str], list[float | None]]:
     """Fence verdict and distance of each point against its post's village."""
@@ -93,7 +93,7 @@ def fence_verdicts(executor: SessionOrConnection, rules: FenceRules, posts: Post
     codes = np.array([v or "" for v in posts.villages]) if len(villages) > 1 else None
     verdicts = np.full(len(posts.villages), UNASSIGNED, dtype=object)
     distances = np.full(len(posts.villages), np.nan)
-    fences = current_fences(executor, {v: posts.versions[v] for v in villages if v})
+    fences = current_fences(session_or_conn, {v: posts.versions[v] for v in villages if v})
     for code, fence in fences.items():
         mask = slice(None) if codes is None else codes == code  # one post: every fix
         distances[mask] = fence.distances_m(lat[mask], lon[mask])

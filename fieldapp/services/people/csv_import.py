@@ -13,8 +13,6 @@ from ...extensions import db
 from ...models import Assignment, Cadre, Region
 from ...models.people import CADRE_ROLES
 
-COLUMNS = ["name", "role", "unit", "phone", "region_code", "starts_on", "ends_on", "policy"]
-
 
 @dataclass
 class CsvResult:

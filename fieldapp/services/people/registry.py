@@ -76,12 +76,6 @@ def _check_assignment(cadre: Cadre, region: Region, starts_on: date, ends_on: da
         raise Conflict(f"cadre {cadre.id} already has assignment {clash} in that period")
 
 
-def assignment_on(cadre_id: int, day: date) -> Assignment | None:
-    return db.session.scalar(select(Assignment).where(
-        Assignment.cadre_id == cadre_id, Assignment.starts_on <= day,
-        or_(Assignment.ends_on.is_(None), Assignment.ends_on >= day)))
-
-
 def create_user(username: str, password: str, role: str, cadre_id: int | None = None,
                 regions: list[str] | None = None) -> User:
     if db.session.scalar(select(User.id).where(User.username == username)):

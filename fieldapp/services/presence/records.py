@@ -17,7 +17,7 @@ from ...models.types import utcnow
 from ..access.scope import Scope
 from .township_batch import TownshipBatch
 
-MAX_DAYS = 366
+PRESENCE_READ_MAX_DAYS = 366
 
 
 def presence_of(settings: Settings, scope: Scope, cadre_id: int, first: date | None,
@@ -25,8 +25,9 @@ def presence_of(settings: Settings, scope: Scope, cadre_id: int, first: date | N
     """Defaults to the last 28 days; at most a year at a time."""
     last = last or local_date(utcnow(), settings.zone)
     first = first or last - timedelta(days=27)
-    if (last - first).days + 1 > MAX_DAYS:
-        raise Unprocessable(f"at most {MAX_DAYS} days at a time", {"to": ["range too long"]})
+    if (last - first).days + 1 > PRESENCE_READ_MAX_DAYS:
+        raise Unprocessable(f"at most {PRESENCE_READ_MAX_DAYS} days at a time",
+                            {"to": ["range too long"]})
     days = db.session.scalars(select(PresenceDay).where(
         PresenceDay.cadre_id == cadre_id, PresenceDay.day.between(first, last))
         .order_by(PresenceDay.day))
