@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import drop_database, prepare_database  # noqa: E402
 
 VILLAGE = "410922100201"
-GUNICORN = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--threads", "4",
+GUNICORN = [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--threads", "4",
             "--worker-class", "gthread", "--log-level", "warning"]
 
 
