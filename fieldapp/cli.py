@@ -151,15 +151,19 @@ def presence_evaluate(week, month, first, last, region):
 @audit_cli.command("verify")
 @_friendly
 def audit_verify():
-    """Check every link of the finding log; exit 1 at the first broken one."""
+    """Check every link of the finding log, then every finding against its latest event;
+    exit 1 at the first that does not hold."""
     from .services.findings.audit_chain import verify
 
     result = verify()
     if not result.ok:
-        click.echo(f"fieldapp: audit chain broken at event {result.broken_at} after "
-                   f"{result.checked} good events: {result.reason}", err=True)
+        where = (f"at event {result.broken_at}" if result.broken_at is not None
+                 else f"at finding {result.flag_id}")
+        click.echo(f"fieldapp: audit chain broken {where} after {result.checked} good "
+                   f"events: {result.reason}", err=True)
         sys.exit(1)
-    click.echo(f"audit chain intact: {result.checked} events")
+    click.echo(f"audit chain intact: {result.checked} events; {result.findings_checked} "
+               "findings match their latest event")
 
 
 def register_commands(app: Flask) -> None:

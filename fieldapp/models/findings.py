@@ -62,7 +62,8 @@ class Appeal(db.Model):
 
 
 class FindingEvent(db.Model):
-    """Append-only: each row holds the hash of the one before it (see services/audit.py)."""
+    """Append-only: each row holds the hash of the one before it, and (version 2) what its
+    finding asserted as of the event (see services/findings/audit_chain.py)."""
 
     __tablename__ = "flag_events"
 
@@ -78,6 +79,16 @@ class FindingEvent(db.Model):
     note: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # version 1: the fields above only (events before migration 0007); version 2 adds the
+    # finding's state after the event, all of it hashed
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    kind: Mapped[str | None] = mapped_column(String(32))
+    cadre_id: Mapped[int | None] = mapped_column(Integer)
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    summary: Mapped[str | None] = mapped_column(Text)
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHead(db.Model):

@@ -4,6 +4,13 @@ Each event's hash covers its own fields and the previous event's hash, so alteri
 deleting any row breaks the chain from there on. The one-row `audit_head` names the last
 link; it is locked while appending (two writers never fork the chain) and compared by
 `verify`, so cutting off the newest rows shows too.
+
+Since version 2 of the event format (migration 0007) an event also records, and hashes,
+what its finding asserts as of that event: kind, subject (cadre, region), period, status,
+summary and a SHA-256 of its evidence. `verify` then checks every finding against its
+latest event, so a finding edited outside fieldapp shows even though no event was touched.
+Version 1 events (written before 0007) keep their old hash; 0007 appended a version 2
+"attest" event for every finding that existed then, so every finding has a recorded state.
 """
 from __future__ import annotations
 
@@ -11,20 +18,39 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...db.engines import insert_for
 from ...extensions import db
-from ...models import AuditHead, FindingEvent
+from ...models import AuditHead, Finding, FindingEvent
 from ...models.types import utcnow
 
 GENESIS = "0" * 64
+VERSION = 2  # the event format append writes; 1: events written before migration 0007
+SNAPSHOT = ("kind", "cadre_id", "region_code", "period_start", "period_end", "summary")
+
+
+def evidence_digest(evidence) -> str:
+    """SHA-256 of the evidence as canonical JSON (keys sorted), so it survives the
+    round trip through either database's JSON column."""
+    canonical = json.dumps(evidence, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _iso(value):
+    return None if value is None else value.isoformat()
 
 
 def event_hash(event: FindingEvent) -> str:
     fields = {"flag_id": event.flag_id, "at": event.at.isoformat(), "actor_id": event.actor_id,
               "action": event.action, "from": event.from_status, "to": event.to_status,
               "note": event.note, "prev": event.prev_hash}
+    if (event.version or 1) >= 2:
+        fields.update({"version": event.version, "kind": event.kind,
+                       "cadre_id": event.cadre_id, "region_code": event.region_code,
+                       "period_start": _iso(event.period_start),
+                       "period_end": _iso(event.period_end), "summary": event.summary,
+                       "evidence_sha256": event.evidence_sha256})
     canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -36,8 +62,21 @@ def _locked_head() -> AuditHead:
                               .with_for_update()).one()
 
 
+def _snapshot(event: FindingEvent) -> None:
+    """Copy what the event's finding asserts now (after the change) onto the event."""
+    finding = db.session.get(Finding, event.flag_id)
+    if finding.status != event.to_status:
+        raise RuntimeError(f"event for finding {finding.id} says {event.to_status} but the "
+                           f"finding is {finding.status}: change the finding before appending")
+    event.version = VERSION
+    for name in SNAPSHOT:
+        setattr(event, name, getattr(finding, name))
+    event.evidence_sha256 = evidence_digest(finding.evidence)
+
+
 def append(events: list[FindingEvent]) -> None:
-    """Chain `events` (flag_id, actor_id, action, from/to status, note set) onto the log.
+    """Chain `events` (flag_id, actor_id, action, from/to status, note set) onto the log,
+    each with a snapshot of its finding as it stands now: make the change first.
     Runs inside the caller's transaction; the caller commits."""
     if not events:
         return
@@ -46,6 +85,7 @@ def append(events: list[FindingEvent]) -> None:
     now = utcnow()
     previous = head.last_hash
     for event in events:
+        _snapshot(event)
         event.at, event.prev_hash = now, previous
         event.hash = previous = event_hash(event)
     db.session.add_all(events)
@@ -58,14 +98,18 @@ class Verification:
     checked: int
     broken_at: int | None = None
     reason: str = ""
+    findings_checked: int = 0
+    flag_id: int | None = None
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None
+        return self.broken_at is None and self.flag_id is None
 
 
 def verify(batch: int = 5000) -> Verification:
-    """Walk the chain in order; report the first event whose link does not hold."""
+    """Walk the chain in order and report the first event whose link does not hold; then
+    check every finding against its latest event and report the first (in event order)
+    that no longer matches, or a finding that has no event at all."""
     previous, checked, last_id = GENESIS, 0, 0
     query = select(FindingEvent).order_by(FindingEvent.id).execution_options(yield_per=batch)
     for event in db.session.scalars(query):
@@ -81,4 +125,38 @@ def verify(batch: int = 5000) -> Verification:
     if recorded != (last_id, previous):
         return Verification(checked, recorded[0] or last_id,
                             "the chain ends before its recorded head: newest rows were removed")
-    return Verification(checked)
+    return _verify_findings(checked, batch)
+
+
+def _verify_findings(checked: int, batch: int) -> Verification:
+    latest = (select(FindingEvent.flag_id, func.max(FindingEvent.id).label("event_id"))
+              .group_by(FindingEvent.flag_id).subquery())
+    query = (select(Finding, FindingEvent)
+             .join(latest, latest.c.flag_id == Finding.id)
+             .join(FindingEvent, FindingEvent.id == latest.c.event_id)
+             .order_by(FindingEvent.id).execution_options(yield_per=batch))
+    findings = 0
+    for finding, event in db.session.execute(query):
+        differ = _differences(finding, event)
+        if differ:
+            return Verification(checked, event.id, f"finding {finding.id} no longer matches "
+                                f"this, its latest event ({', '.join(differ)} differ): the "
+                                "finding was altered outside fieldapp", findings, finding.id)
+        findings += 1
+    orphan = db.session.scalar(select(func.min(Finding.id)).where(
+        ~select(FindingEvent.id).where(FindingEvent.flag_id == Finding.id).exists()))
+    if orphan is not None:
+        return Verification(checked, None, f"finding {orphan} has no event in the chain: it "
+                            "was inserted outside fieldapp", findings, orphan)
+    return Verification(checked, findings_checked=findings)
+
+
+def _differences(finding: Finding, event: FindingEvent) -> list[str]:
+    if (event.version or 1) < 2:
+        return ["everything (its latest event records no state)"]
+    differ = [name for name in SNAPSHOT if getattr(finding, name) != getattr(event, name)]
+    if finding.status != event.to_status:
+        differ.append("status")
+    if evidence_digest(finding.evidence) != event.evidence_sha256:
+        differ.append("evidence")
+    return differ
