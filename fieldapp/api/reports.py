@@ -49,7 +49,7 @@ def monthly_record(args):
         ["application/json", "text/csv"]) == "text/csv"
     if not wants_csv:
         return record
-    response = make_response("\ufeff" + work_reports.monthly_csv(record))
+    response = make_response(work_reports.monthly_csv(record))
     response.mimetype = "text/csv"
     response.headers["Content-Disposition"] = (
         f'attachment; filename="work-record-{cadre_id}-{args["month"]}.csv"')

@@ -1,8 +1,6 @@
 """Work reports (工作纪实) with the fence test on their location, and the monthly record."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 
 import numpy as np
@@ -16,6 +14,7 @@ from ...errors import Unprocessable
 from ...extensions import db
 from ...models import Cadre, MediaItem, WorkReport
 from ..access.scope import Scope
+from ..exports import csv_text
 from ..geodata.fences import fence_verdicts
 from ..ingest.pings import within_backfill
 from ..ingest.senders import Sender
@@ -99,8 +98,5 @@ def monthly(settings: Settings, cadre_id: int, month: str) -> dict:
 
 
 def monthly_csv(record: dict) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, MONTHLY_COLUMNS)
-    writer.writeheader()
-    writer.writerows(record["reports"])
-    return out.getvalue()
+    """The month's reports as CSV (BOM first; cells safe to open in a spreadsheet)."""
+    return csv_text(MONTHLY_COLUMNS, record["reports"])
