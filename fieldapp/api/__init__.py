@@ -15,6 +15,7 @@ Where each URL is handled (under /api/v1 unless it starts with /), and the servi
     /flags                              api/findings.py   → services/findings/
     /media                              api/media.py      → services/media/uploads.py
     /reports                            api/reports.py    → services/media/work_reports.py
+    /access-log                         api/access_log.py → services/access/access_log.py
 """
 from flask import Flask
 
@@ -23,6 +24,7 @@ from ..extensions import rest_api
 
 def register_blueprints(app: Flask) -> None:
     from . import (
+        access_log,
         auth,
         findings,
         geodata,
@@ -37,5 +39,5 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health.blp)
     for blp in (auth.blp, geodata.blp, people.blp, ingest.blp, ingest.phone_apps_blp, leaves.blp,
-                presence.blp, findings.blp, media.blp, reports.blp):
+                presence.blp, findings.blp, media.blp, reports.blp, access_log.blp):
         rest_api.register_blueprint(blp)

@@ -2,7 +2,7 @@
 decide → services/presence/leaves.py (leave is what excuses a day of presence).
 
     POST /api/v1/leaves                      ask
-    GET  /api/v1/leaves, /leaves/<id>        read
+    GET  /api/v1/leaves, /leaves/<id>        read (others' reads are access-logged)
     POST /api/v1/leaves/<id>/decision        approve or reject
     POST /api/v1/leaves/<id>/cancel          withdraw before it starts
 """
@@ -10,6 +10,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from ..config import app_settings
+from ..services.access.access_log import log_access, log_reads
 from ..services.presence import leaves
 from .pagination import paginated
 from .schemas import leaves as s
@@ -30,7 +31,9 @@ def request_leave(body):
 @blp.route("/leaves", methods=["GET"])
 @login_required()
 @blp.arguments(s.LeaveFilter, location="query")
-@paginated(blp, s.LeaveOut)
+@paginated(blp, s.LeaveOut, on_page=lambda rows, meta, filters: log_reads(
+    g.user, "leaves", [(leave.cadre_id, leave.id) for leave in rows],
+    {**filters, "page": meta["page"]}, filters.get("cadre_id")))
 def list_leaves(filters):
     """Visible leave, latest first."""
     return leaves.leaves_query(g.scope, filters)
@@ -40,7 +43,9 @@ def list_leaves(filters):
 @login_required()
 @blp.response(200, s.LeaveOut)
 def get_leave(leave_id):
-    return leaves.visible_leave(g.scope, leave_id)
+    leave = leaves.visible_leave(g.scope, leave_id)
+    log_access(g.user, leave.cadre_id, "leave", {"leave_id": leave.id})
+    return leave
 
 
 @blp.route("/leaves/<int:leave_id>/decision", methods=["POST"])

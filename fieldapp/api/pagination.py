@@ -33,9 +33,10 @@ def page_of(statement, args: dict) -> tuple[list, dict]:
     return page.items, {"page": page.page, "per_page": page.per_page, "total": page.total}
 
 
-def paginated(blp: Blueprint, item: type[Schema]):
+def paginated(blp: Blueprint, item: type[Schema], on_page=None):
     """The view returns a query of `item` rows; the answer is one page of them. Takes
-    page/per_page from the query string after the view's own arguments."""
+    page/per_page from the query string after the view's own arguments. `on_page(rows,
+    meta, *view_args)`, if given, sees the page before it is answered (the access log)."""
 
     def decorator(view):
         @blp.arguments(PageArgs, location="query")
@@ -44,6 +45,8 @@ def paginated(blp: Blueprint, item: type[Schema]):
         def wrapped(*args, **kwargs):
             *view_args, page_args = args
             rows, meta = page_of(view(*view_args, **kwargs), page_args)
+            if on_page is not None:
+                on_page(rows, meta, *view_args)
             return {"items": rows, **meta}
 
         return wrapped

@@ -8,7 +8,7 @@ from flask import g, make_response, request
 from flask_smorest import Blueprint
 
 from ..config import app_settings
-from ..services.access.access_log import log_access
+from ..services.access.access_log import log_access, log_reads
 from ..services.media import work_reports
 from .pagination import paginated
 from .schemas import reports as s
@@ -31,9 +31,11 @@ def create_report(body):
 @blp.route("/reports", methods=["GET"])
 @login_required()
 @blp.arguments(s.ReportFilter, location="query")
-@paginated(blp, s.ReportOut)
+@paginated(blp, s.ReportOut, on_page=lambda rows, meta, filters: log_reads(
+    g.user, "reports", [(r.cadre_id, r.id) for r in rows], {**filters, "page": meta["page"]},
+    filters.get("cadre_id")))
 def list_reports(filters):
-    """Visible work reports, newest first."""
+    """Visible work reports, newest first (others' reads are access-logged, per cadre)."""
     return work_reports.reports_query(g.scope, filters)
 
 
@@ -44,9 +46,10 @@ def monthly_record(args):
     """A cadre's monthly work record as JSON, or CSV with `format=csv` or Accept: text/csv."""
     cadre_id = requested_cadre(args.get("cadre_id"))
     record = work_reports.monthly(app_settings(), cadre_id, args["month"])
-    log_access(g.user, cadre_id, "reports_monthly", {"month": args["month"]})
     wants_csv = args.get("format") == "csv" or request.accept_mimetypes.best_match(
         ["application/json", "text/csv"]) == "text/csv"
+    log_access(g.user, cadre_id, "reports_monthly",
+               {"month": args["month"], "format": "csv" if wants_csv else "json"})
     if not wants_csv:
         return record
     response = make_response(work_reports.monthly_csv(record))

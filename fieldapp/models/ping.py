@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from geoalchemy2 import Geometry
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import BigId, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .people import User
 
 
 class Ping(db.Model):
@@ -61,3 +65,5 @@ class AccessLog(db.Model):
         ForeignKey("cadres.id", name="fk_access_log_subject"))
     resource: Mapped[str] = mapped_column(String(32))
     params: Mapped[dict] = mapped_column(JSON)
+    # who read, loaded with the row for GET /access-log
+    viewer: Mapped[User] = relationship("User", lazy="joined", viewonly=True)

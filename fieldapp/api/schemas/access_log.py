@@ -1,0 +1,35 @@
+"""Request and response schemas of the access log."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+ID = validate.Range(min=1, max=2**63 - 1)
+
+
+class AccessLogFilter(Schema):
+    cadre_id = fields.Integer(validate=ID, metadata={"description": "whose data was read"})
+    viewer = fields.Integer(validate=ID, metadata={"description": "the reader's user id"})
+    from_ = fields.AwareDateTime(data_key="from", attribute="from")
+    to = fields.AwareDateTime()
+
+    @validates_schema
+    def _ordered(self, data, **_):
+        if "from" in data and "to" in data and data["to"] < data["from"]:
+            raise ValidationError("is before from", "to")
+
+
+class ViewerOut(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    role = fields.String()
+
+
+class AccessLogOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    viewer = fields.Nested(ViewerOut)
+    cadre_id = fields.Integer(attribute="subject_cadre_id",
+                              metadata={"description": "whose data was read"})
+    resource = fields.String(metadata={"description": "what was read: pings, presence, "
+                                       "media, media_file, media_thumbnail, reports, "
+                                       "reports_monthly, leaves, leave, flag"})
+    params = fields.Dict(metadata={"description": "the read's filters and the ids of the "
+                                   "rows returned"})
