@@ -41,5 +41,8 @@ Stop it with Ctrl-C. Requests are logged below.
 EOF
 # the settings bench/ingest.py measures: threads overlap PostgreSQL round trips.
 # --log-level warning: gunicorn's own boot lines are left out, its errors and the access log not.
+# --logger-class: device tokens in query strings (OsmAnd's ?id=) and Authorization values are
+# written as *** in both logs (fieldapp/serving.py).
 exec "$VENV/bin/gunicorn" --workers "${FIELDAPP_WORKERS:-2}" --threads "${FIELDAPP_THREADS:-4}" \
-    --worker-class gthread --bind "$HOST:$PORT" --log-level warning --access-logfile - wsgi:app
+    --worker-class gthread --bind "$HOST:$PORT" --log-level warning --access-logfile - \
+    --logger-class fieldapp.serving.MaskingLogger wsgi:app
