@@ -5,7 +5,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
 
+from .api.schemas import MAX_ID
 from .config import SETTINGS_KEY, Settings, load_settings
 from .db.connections import close_request_connection
 from .db.engines import (
@@ -15,7 +18,7 @@ from .db.engines import (
     install_sqlite_pragmas,
     ping_when_idle,
 )
-from .errors import TooLarge, error_response, register_error_handlers
+from .errors import NOSNIFF, TOO_DEEP, TooLarge, error_response, register_error_handlers
 from .extensions import db, jwt, limiter, migrate, rest_api
 
 API_SETTINGS = {
@@ -28,10 +31,38 @@ API_SETTINGS = {
     "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
 }
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a row id, 1..2^63-1. Anything else is no route (404),
+    never a number the database cannot hold."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _id_param(converter: IdConverter) -> dict:
+    return {"type": "integer", "minimum": converter.min, "maximum": converter.max}
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a body nested past the parser's depth (`[` × 100,000) is not
+    JSON (a ValueError, so `get_json` answers it as such) instead of a RecursionError. The
+    device fast path parses with the same provider, so both paths answer it alike."""
+
+    ensure_ascii = False
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError(TOO_DEEP) from None
+
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-    app.json.ensure_ascii = False
+    app.url_map.converters["int"] = IdConverter
+    app.json = JSONProvider(app)
     settings = load_settings(app.instance_path, config)
     url, options = engine_options(settings["DATABASE_URL"])
     app.config.update(settings, **API_SETTINGS)
@@ -53,11 +84,13 @@ def create_app(config: dict | None = None) -> Flask:
         app.extensions[AUTOCOMMIT_ENGINE] = autocommit
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     rest_api.init_app(app)
+    rest_api.register_converter(IdConverter, _id_param)
     jwt.init_app(app)
     limiter.init_app(app)
     _jwt_errors()
     register_error_handlers(app)
-    app.before_request(_limit_json_body)
+    app.before_request(_limit_body)
+    app.after_request(_nosniff)
     app.teardown_request(close_request_connection)
 
     from .api import register_blueprints
@@ -75,12 +108,32 @@ def _migrations_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "migrations"
 
 
-def _limit_json_body():
-    """JSON bodies have their own, smaller limit than media uploads."""
+def _limit_body():
+    """Every body but a multipart upload is held to FIELDAPP_MAX_JSON_BYTES (uploads to
+    MAX_CONTENT_LENGTH, the video limit), counted in bytes read.
+
+    A body with Content-Length is refused from the header. One without (chunked) is read
+    here, once: werkzeug stops the stream at `request.max_content_length` when the server
+    terminates the input (gunicorn does), but a read that reaches that limit returns the
+    bytes so far without an error (werkzeug 3.1), so the limit is set one byte past ours
+    and a body that fills it is refused. Views then read the cached bytes.
+    """
+    if request.mimetype == "multipart/form-data":
+        return None
     limit = current_app.config["MAX_JSON_BYTES"]
-    if request.mimetype.endswith("json") and (request.content_length or 0) > limit:
+    request.max_content_length = limit + 1
+    if (request.content_length or 0) > limit:
+        raise TooLarge.json_body(limit)
+    if request.content_length is None and len(request.get_data(cache=True)) > limit:
         raise TooLarge.json_body(limit)
     return None
+
+
+def _nosniff(response):
+    """`X-Content-Type-Options: nosniff` on every answer (error responses set it too, and
+    the device fast path on its own answers)."""
+    response.headers.setdefault(*NOSNIFF)
+    return response
 
 
 def _jwt_errors() -> None:

@@ -64,6 +64,13 @@ SETTINGS: list[Setting] = [
     Setting("MAX_VIDEO_MB", 200, int, "Largest video upload, MB"),
     Setting("MAX_IMAGE_PIXELS", 120_000_000, int,
             "Largest photo (width × height) decoded; bigger is refused as a decompression bomb"),
+    Setting("MAX_DECODE_MB", 400, int,
+            "Memory one photo or video-frame decode may hold, MB of decoded pixels as each "
+            "format is decoded (JPEG at reduced scale); more is refused from the header"),
+    Setting("DECODES_PER_WORKER", 1, int,
+            "Photo and video decodes that run at once in one worker process; more wait"),
+    Setting("DECODE_WAIT_S", 15.0, float,
+            "How long an upload waits for a decode slot before 503 with Retry-After, seconds"),
     Setting("PHOTO_TIME_MISMATCH_H", 2.0, float,
             "Hours between EXIF capture time and claimed recorded_at that raise a finding"),
     Setting("PHASH_MAX_DISTANCE", 3, int,
@@ -134,6 +141,9 @@ def _check(values: dict[str, Any]) -> None:
         Windows.parse(values["CHECKIN_WINDOWS"], values["NIGHT_WINDOW"])
     except ValueError as exc:
         raise SystemExit(f"fieldapp: FIELDAPP_CHECKIN_WINDOWS / NIGHT_WINDOW: {exc}") from exc
+    if values["DECODES_PER_WORKER"] < 1 or values["MAX_DECODE_MB"] < 1:
+        raise SystemExit("fieldapp: FIELDAPP_DECODES_PER_WORKER and FIELDAPP_MAX_DECODE_MB "
+                         "must be at least 1 (no photo could be decoded)")
     if not 0 <= values["PHASH_MAX_DISTANCE"] <= 3:
         raise SystemExit("fieldapp: FIELDAPP_PHASH_MAX_DISTANCE must be 0–3 (the pHash index "
                          "finds every match up to 3 differing bits)")
@@ -183,6 +193,9 @@ class MediaSettings:
     max_image_pixels: int
     photo_time_mismatch_h: float
     phash_max_distance: int
+    max_decode_bytes: int = 400 * 1024 * 1024
+    decodes_per_worker: int = 1
+    decode_wait_s: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -231,7 +244,10 @@ class Settings:
                 max_video_bytes=config["MAX_VIDEO_MB"] * mb,
                 max_image_pixels=config["MAX_IMAGE_PIXELS"],
                 photo_time_mismatch_h=config["PHOTO_TIME_MISMATCH_H"],
-                phash_max_distance=config["PHASH_MAX_DISTANCE"]),
+                phash_max_distance=config["PHASH_MAX_DISTANCE"],
+                max_decode_bytes=config["MAX_DECODE_MB"] * mb,
+                decodes_per_worker=config["DECODES_PER_WORKER"],
+                decode_wait_s=config["DECODE_WAIT_S"]),
             evaluation=EvaluationSettings(
                 windows=Windows.parse(config["CHECKIN_WINDOWS"], config["NIGHT_WINDOW"]),
                 policies=policies, no_data_min=config["NO_DATA_MIN"],

@@ -53,6 +53,16 @@ class Unprocessable(ServiceError):
     status = 422
 
 
+class Busy(ServiceError):
+    """503: the work is refused for now (every decode slot is taken); retry after a while."""
+
+    status = 503
+
+    def __init__(self, message: str, retry_after_s: int):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after_s)}
+
+
 INTERNAL_ERROR = "Internal error; it has been logged."
 
 
@@ -80,7 +90,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         db.session.rollback()
-        return error_response(exc.status, exc.message, exc.errors)
+        return error_response(exc.status, exc.message, exc.errors,
+                              getattr(exc, "headers", None))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

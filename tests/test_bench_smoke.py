@@ -16,13 +16,15 @@ SMOKE_RUNS = {
     "ingest": ["--backends", "spatialite", "--rounds", "1", "--batches", "2", "--singles", "20"],
     "evaluate": ["--backends", "spatialite", "--interval-min", "60"],
     "media": ["--backend", "spatialite", "--photos", "2", "--hashes", "1000"],
+    "media_memory": ["--backend", "spatialite", "--uploads", "2", "--max-pixels", "2000000"],
 }
+SERVES = ("ingest", "media_memory")  # run gunicorn: each takes a free port
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(SMOKE_RUNS))
 def test_bench_script_runs(script):
-    args = SMOKE_RUNS[script] + (["--port", str(_free_port())] if script == "ingest" else [])
+    args = SMOKE_RUNS[script] + (["--port", str(_free_port())] if script in SERVES else [])
     done = subprocess.run([sys.executable, f"bench/{script}.py", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -2,7 +2,7 @@
 from flask import Blueprint
 
 from ..db.engines import SpatialBackendError, check_spatial_backend
-from ..errors import error_response
+from ..errors import RETRY_AFTER_S, error_response
 from ..extensions import db
 
 blp = Blueprint("health", __name__)
@@ -18,5 +18,5 @@ def readyz():
     try:
         backend = check_spatial_backend(db.engine)
     except SpatialBackendError as exc:
-        return error_response(503, str(exc))
+        return error_response(503, str(exc), headers={"Retry-After": str(RETRY_AFTER_S)})
     return {"status": "ready", "database": backend}

@@ -5,7 +5,8 @@ Flask's per-request machinery (request context, session, limiter hook, teardown)
 more than the ping's own work (bench/README.md). These requests are answered straight from
 WSGI by the same service, limits, order of checks and error shape as the route in
 `api/ingest.py`; anything unusual (a bearer token, another content type, a body without
-Content-Length) goes on to that route. `FIELDAPP_DEVICE_FAST_PATH=0` turns it off.
+Content-Length, such as a chunked one) goes on to that route, whose body cap holds on the
+bytes read. `FIELDAPP_DEVICE_FAST_PATH=0` turns it off.
 """
 from __future__ import annotations
 
@@ -15,7 +16,16 @@ from flask import Flask
 from werkzeug.wrappers import Response
 
 from ..config import app_settings
-from ..errors import INTERNAL_ERROR, ServiceError, TooLarge, error_response
+from ..errors import (
+    INTERNAL_ERROR,
+    NOSNIFF,
+    ServiceError,
+    TooLarge,
+    database_unavailable,
+    error_response,
+    too_deep_response,
+    unavailable_response,
+)
 from ..services.ingest.device_pings import ingest_from_device
 from ..services.ingest.senders import device_token
 
@@ -40,7 +50,7 @@ class DevicePingFastPath:
         if isinstance(answer, Response):  # an error, in the route's own shape
             return answer(environ, start_response)
         start_response("200 OK", [("Content-Type", "application/json"),
-                                  ("Content-Length", str(len(answer)))])
+                                  ("Content-Length", str(len(answer))), NOSNIFF])
         return [answer]
 
     def _answer(self, environ, token: str) -> Response | bytes:
@@ -56,7 +66,12 @@ class DevicePingFastPath:
             result = ingest_from_device(settings, token, body)
         except ServiceError as exc:
             return error_response(exc.status, exc.message, exc.errors)
-        except Exception:
+        except RecursionError:  # json.loads of `[` × 100,000
+            return too_deep_response()
+        except Exception as exc:
+            if database_unavailable(exc):
+                log.warning("database unavailable: %s", exc)
+                return unavailable_response()
             log.exception("unhandled error")
             return error_response(500, INTERNAL_ERROR)
         return f"{self.app.json.dumps(result.as_dict(), separators=(',', ':'))}\n".encode()

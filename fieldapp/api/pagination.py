@@ -11,10 +11,14 @@ from marshmallow import Schema, fields, validate
 
 from ..extensions import db
 
+PAGE_MAX = 100_000  # with per_page ≤ FIELDAPP_PAGE_SIZE_MAX, OFFSET stays a small number
+PER_PAGE_MAX = 1_000_000  # asked for; answered with at most FIELDAPP_PAGE_SIZE_MAX
+
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=PER_PAGE_MAX),
+                              metadata={"description": "capped at FIELDAPP_PAGE_SIZE_MAX"})
 
 
 def page_schema(item: type[Schema]) -> type[Schema]:

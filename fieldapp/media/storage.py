@@ -1,10 +1,11 @@
 """Content-addressed file storage.
 
 Callers see only `Storage`: `put` a finished temporary file under a key (the store takes
-it over), `open` it, ask whether a key `exists`. Keys are sha256 digests sharded as
+it over; True if the key was new), `open` it, ask whether a key `exists`, `remove` a key
+an upload put there but could not commit. Keys are sha256 digests sharded as
 ab/cd/abcd…; the local backend renames the spooled file into place, so a reader never sees
 a half-written file and the bytes are written once. An S3-compatible backend
-implements the same three methods.
+implements the same four methods.
 """
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ def shard(key: str) -> str:
 
 
 class Storage(Protocol):
-    def put(self, key: str, source: Path) -> None: ...
+    def put(self, key: str, source: Path) -> bool: ...
 
     def open(self, key: str) -> BinaryIO: ...
 
     def exists(self, key: str) -> bool: ...
+
+    def remove(self, key: str) -> None: ...
 
 
 class LocalStorage:
@@ -45,13 +48,13 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self.path(key).exists()
 
-    def put(self, key: str, source: Path) -> None:
+    def put(self, key: str, source: Path) -> bool:
         """Move the finished file `source` into place by rename (atomic on one file
         system; the upload spool lives under the store for that reason), else copy it to a
-        temporary name beside the target and rename that."""
+        temporary name beside the target and rename that. False if the key was there."""
         target = self.path(key)
         if target.exists():
-            return
+            return False
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.replace(source, target)
@@ -66,6 +69,12 @@ class LocalStorage:
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
+        return True
+
+    def remove(self, key: str) -> None:
+        """Delete a key's file. Its shard folders stay: another upload may be putting a
+        file into them this moment."""
+        self.path(key).unlink(missing_ok=True)
 
     def open(self, key: str) -> BinaryIO:
         return open(self.path(key), "rb")

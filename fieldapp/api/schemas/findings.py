@@ -3,16 +3,16 @@ from marshmallow import Schema, fields, validate
 
 from ...domain.findings import KINDS, TRANSITIONS
 from ...models.findings import FINDING_STATUSES
-from . import CODE
+from . import CODE, Id, SupportedDateTime
 
 
 class FlagFilter(Schema):
     status = fields.String(validate=validate.OneOf(FINDING_STATUSES))
     kind = fields.String(validate=validate.OneOf(KINDS))
     region = fields.String(validate=CODE)
-    cadre_id = fields.Integer()
-    from_ = fields.AwareDateTime(data_key="from", attribute="from")
-    to = fields.AwareDateTime()
+    cadre_id = Id()
+    from_ = SupportedDateTime(data_key="from", attribute="from")
+    to = SupportedDateTime()
 
 
 class FlagOut(Schema):
@@ -64,7 +64,7 @@ class FlagDetail(FlagOut):
 class TransitionIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(list(TRANSITIONS)))
     note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    assignee_id = fields.Integer()
+    assignee_id = Id()
 
 
 class AppealIn(Schema):

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..pagination import PageArgs
+from . import Id, SupportedDateTime
 
 
 class PingIn(Schema):
@@ -27,8 +28,8 @@ class PingBatch(Schema):
 
 
 class PingFilter(PageArgs):
-    cadre_id = fields.Integer()
-    from_ = fields.AwareDateTime(data_key="from", attribute="from")
-    to = fields.AwareDateTime()
+    cadre_id = Id()
+    from_ = SupportedDateTime(data_key="from", attribute="from")
+    to = SupportedDateTime()
     fence = fields.String(validate=validate.OneOf(["inside", "outside", "uncertain",
                                                    "unassigned"]))

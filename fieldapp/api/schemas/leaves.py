@@ -2,12 +2,12 @@
 from marshmallow import Schema, fields, validate
 
 from ...models.presence import LEAVE_KINDS, LEAVE_STATUSES
-from . import NOTE, DateRange
+from . import NOTE, DateRange, Id, SupportedDate
 
 
 class LeaveIn(Schema):
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    starts_on = SupportedDate(required=True)
+    ends_on = SupportedDate(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(LEAVE_KINDS))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
@@ -18,7 +18,7 @@ class LeaveDecision(Schema):
 
 
 class LeaveFilter(DateRange):
-    cadre_id = fields.Integer()
+    cadre_id = Id()
     status = fields.String(validate=validate.OneOf(LEAVE_STATUSES))
 
 

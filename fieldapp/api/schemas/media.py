@@ -1,4 +1,6 @@
 """Request and response schemas of photo and video uploads."""
+from flask import g
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 CRS = validate.OneOf(["wgs84", "gcj02", "bd09"])
@@ -24,6 +26,35 @@ class MediaForm(Located):
     recorded_at = fields.AwareDateTime(required=True)
     report_id = fields.String(validate=CLIENT_ID)
     challenge_id = fields.String(validate=CLIENT_ID)
+
+
+class MediaUpload(MediaForm):
+    """The whole multipart body as the OpenAPI document shows it (the fields are loaded
+    by `MediaForm`; the route reads `file` itself, as a stream)."""
+
+    file = Upload(required=True, metadata={
+        "description": "the photo (JPEG, PNG, WebP, HEIC) or video (MP4, MOV, 3GP); its type "
+                       "is read from its bytes, not its name"})
+
+
+REVIEWERS = ("inspector", "discipline", "admin")
+
+
+def viewer_is_reviewer() -> bool:
+    """The request's caller reviews evidence (not the uploading cadre, not a device)."""
+    user = g.get("user")
+    return user is not None and user.role in REVIEWERS
+
+
+class Checks(fields.Dict):
+    """The checks made on the upload. Which earlier item a reuse matched, and whose, go to
+    reviewers only: the cadre and the phone learn that it matched, not what."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        value = super()._serialize(value, attr, obj, **kwargs)
+        if value and isinstance(value.get("reuse"), dict) and not viewer_is_reviewer():
+            value = {**value, "reuse": {"failed": bool(value["reuse"].get("failed"))}}
+        return value
 
 
 class MediaFilter(Schema):
@@ -54,7 +85,8 @@ class MediaOut(Schema):
     codec = fields.String(allow_none=True)
     phash = fields.Method("_phash")
     metadata = fields.Method("_metadata")
-    checks = fields.Dict()
+    checks = Checks(metadata={"description": "location, time and reuse checks; a reuse "
+                              "match's media_id, cadre_id and distance for reviewers only"})
 
     def _phash(self, item):
         return f"{item.phash & ((1 << 64) - 1):016x}"

@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from ...domain.policies import POLICIES
 from ...models.people import CADRE_ROLES, USER_ROLES
-from . import CODE
+from . import CODE, Id, SupportedDate
 
 
 class CadreIn(Schema):
@@ -31,17 +31,17 @@ class CadreFilter(Schema):
 
 
 class AssignmentIn(Schema):
-    cadre_id = fields.Integer(required=True)
+    cadre_id = Id(required=True)
     village_code = fields.String(validate=validate.Regexp(r"^\d{12}$"))
     region_code = fields.String(validate=CODE)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(allow_none=True)
+    starts_on = SupportedDate(required=True)
+    ends_on = SupportedDate(allow_none=True)
     policy = fields.String(validate=validate.OneOf(list(POLICIES)))
 
 
 class AssignmentPatch(Schema):
-    starts_on = fields.Date()
-    ends_on = fields.Date(allow_none=True)
+    starts_on = SupportedDate()
+    ends_on = SupportedDate(allow_none=True)
     policy = fields.String(validate=validate.OneOf(list(POLICIES)))
 
 
@@ -55,7 +55,7 @@ class AssignmentOut(Schema):
 
 
 class AssignmentFilter(Schema):
-    cadre_id = fields.Integer()
+    cadre_id = Id()
     region = fields.String(validate=CODE)
 
 
@@ -64,14 +64,14 @@ class UserIn(Schema):
     password = fields.String(required=True, load_only=True,
                              validate=validate.Length(min=8, max=256))
     role = fields.String(required=True, validate=validate.OneOf(USER_ROLES))
-    cadre_id = fields.Integer(allow_none=True)
+    cadre_id = Id(allow_none=True)
     regions = fields.List(fields.String(validate=CODE))
 
 
 class UserPatch(Schema):
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=256))
     role = fields.String(validate=validate.OneOf(USER_ROLES))
-    cadre_id = fields.Integer(allow_none=True)
+    cadre_id = Id(allow_none=True)
     regions = fields.List(fields.String(validate=CODE))
     active = fields.Boolean()
 
@@ -87,7 +87,7 @@ class UserOut(Schema):
 
 
 class DeviceIn(Schema):
-    cadre_id = fields.Integer(required=True)
+    cadre_id = Id(required=True)
     label = fields.String(validate=validate.Length(max=80))
 
 

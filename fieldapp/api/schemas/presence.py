@@ -1,15 +1,15 @@
 """Request and response schemas of presence and evaluations."""
 from marshmallow import Schema, fields
 
-from . import CODE, DateRange
+from . import CODE, DateRange, Id, Month, SupportedDate, Week
 from .findings import FlagOut
 
 
 class EvaluationIn(Schema):
-    week = fields.String(metadata={"example": "2026-W47"})
-    month = fields.String(metadata={"example": "2026-11"})
-    from_ = fields.Date(data_key="from", attribute="from")
-    to = fields.Date()
+    week = Week(metadata={"example": "2026-W47"})
+    month = Month(metadata={"example": "2026-11"})
+    from_ = SupportedDate(data_key="from", attribute="from")
+    to = SupportedDate()
     region = fields.String(validate=CODE)
 
 
@@ -25,7 +25,7 @@ class EvaluationOut(Schema):
 
 
 class PresenceFilter(DateRange):
-    cadre_id = fields.Integer()
+    cadre_id = Id()
 
 
 class PresenceDayOut(Schema):

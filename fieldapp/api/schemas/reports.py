@@ -2,13 +2,14 @@
 from marshmallow import Schema, fields, validate
 
 from ...models.media import REPORT_KINDS
+from . import Id, Month, SupportedDateTime
 from .media import CLIENT_ID, Located
 
 
 class ReportIn(Located):
     id = fields.String(required=True, validate=CLIENT_ID)
     kind = fields.String(required=True, validate=validate.OneOf(REPORT_KINDS))
-    occurred_at = fields.AwareDateTime(required=True)
+    occurred_at = SupportedDateTime(required=True)
     summary = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
@@ -18,10 +19,10 @@ class ReportIn(Located):
 
 
 class ReportFilter(Schema):
-    cadre_id = fields.Integer()
+    cadre_id = Id()
     kind = fields.String(validate=validate.OneOf(REPORT_KINDS))
-    from_ = fields.AwareDateTime(data_key="from", attribute="from")
-    to = fields.AwareDateTime()
+    from_ = SupportedDateTime(data_key="from", attribute="from")
+    to = SupportedDateTime()
 
 
 class ReportOut(Schema):
@@ -44,6 +45,6 @@ class ReportOut(Schema):
 
 
 class MonthlyArgs(Schema):
-    cadre_id = fields.Integer()
-    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
+    cadre_id = Id()
+    month = Month(required=True)
     format = fields.String(validate=validate.OneOf(["json", "csv"]))

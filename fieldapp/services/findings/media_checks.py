@@ -31,7 +31,7 @@ def raise_media_findings(item: MediaItem, zone: ZoneInfo) -> list[Finding]:
         findings.append(Finding(key=f"{kind}:media:{item.id}", cadre_id=item.cadre_id,
                           region_code=region, kind=kind, severity=SEVERITY[kind],
                           status="open", period_start=day, period_end=day,
-                          summary=_summary(kind, result),
+                          summary=_summary(kind, result, item.cadre_id),
                           evidence={"media_id": item.id, "sha256": item.sha256,
                                     "check": result}))
     db.session.add_all(findings)
@@ -42,10 +42,13 @@ def raise_media_findings(item: MediaItem, zone: ZoneInfo) -> list[Finding]:
     return findings
 
 
-def _summary(kind: str, result: dict) -> str:
+def _summary(kind: str, result: dict, cadre_id: int) -> str:
     if kind == "photo_location_mismatch":
         return f"the file's GPS is {result['distance_m']:.0f} m outside the post"
     if kind == "photo_time_mismatch":
         return f"the file was taken {result['gap_hours']:.1f} h from the claimed time"
+    # The summary is shown to the cadre too: it names no other item or cadre (the
+    # evidence keeps media_id and cadre_id for reviewers).
     same = "the same file" if result.get("same_bytes") else "a near-identical image"
-    return f"{same} was uploaded before as media {result['media_id']}"
+    whose = "by you on another day" if result.get("cadre_id") == cadre_id else "by another cadre"
+    return f"{same} was uploaded before, {whose}"

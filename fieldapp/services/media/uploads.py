@@ -1,12 +1,18 @@
 """Storing an uploaded photo or video once, reading what it says, and checking it.
 
 The upload is spooled to a temporary file while its sha256 is computed; its type is taken
-from its first bytes; it is decoded (which proves it whole) into a thumbnail and a pHash;
-only then is anything stored. Nothing is written for a file that fails on the way.
+from its first bytes; its header is checked against the pixel limit and the decode budget;
+it is decoded (which proves it whole) into a thumbnail and a pHash, at most
+`decodes_per_worker` at once in this process; then its row and findings are flushed, and
+only then are the file and thumbnail stored, just before the commit. A failure anywhere
+leaves the store and the database as they were: the spool is a temporary folder, and a
+commit that fails removes the files this upload put there.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -19,13 +25,14 @@ from sqlalchemy.exc import IntegrityError
 from ...config import MediaSettings, Settings
 from ...domain.coords import to_wgs84
 from ...domain.dates import local_date
-from ...errors import BadInput, NotFound, TooLarge, Unprocessable
+from ...errors import BadInput, Busy, NotFound, TooLarge, Unprocessable
 from ...extensions import db
-from ...media.probe import BadMedia, Probe, hamming, probe_photo
+from ...media import slots
+from ...media.probe import BadMedia, DecodeLimits, Probe, hamming, probe_photo
 from ...media.sniff import PHOTO, sniff
 from ...media.storage import LocalStorage, Storage
 from ...media.video import probe_video
-from ...models import MediaItem
+from ...models import MediaItem, WorkReport
 from ...models.types import utcnow
 from ..access.scope import Scope
 from ..findings.media_checks import raise_media_findings
@@ -34,6 +41,7 @@ from ..ingest.pings import within_backfill
 from ..ingest.senders import Sender
 from ..rows import in_time_range
 
+log = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
 THUMB_SUFFIX = ".thumb.jpg"
 
@@ -50,6 +58,9 @@ def upload(settings: Settings, sender: Sender, meta: dict,
     existing = _by_client_id(cadre_id, meta["id"])
     if existing is not None:
         return existing, False
+    # End the read's transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE),
+    # which no spool or decode may keep from every other writer.
+    db.session.commit()
     within_backfill(settings.ingest, meta["recorded_at"])
     limits = {"photo": settings.media.max_photo_bytes, "video": settings.media.max_video_bytes}
     upload_dir = settings.media.upload_dir
@@ -65,21 +76,55 @@ def upload(settings: Settings, sender: Sender, meta: dict,
         if size > limits[kind]:
             raise TooLarge(f"a {kind} may be at most {limits[kind] // CHUNK} MB")
         probe = _probe(settings, path, kind, fmt)
+        require_own_report(cadre_id, meta)
         item = _item(settings, sender, meta, sha256, kind, fmt, size, probe)
-        store = storage(settings.media)
-        store.put(sha256, path)
+        db.session.add(item)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same client id arrived concurrently
+            db.session.rollback()
+            return _by_client_id(cadre_id, meta["id"]), False
+        raise_media_findings(item, settings.zone)
         thumb = Path(spool) / "thumb"
         thumb.write_bytes(probe.thumbnail)
-        store.put(sha256 + THUMB_SUFFIX, thumb)
-    db.session.add(item)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same client id arrived concurrently
-        db.session.rollback()
-        return _by_client_id(cadre_id, meta["id"]), False
-    raise_media_findings(item, settings.zone)
-    db.session.commit()
+        _store_and_commit(storage(settings.media),
+                          [(sha256, path), (sha256 + THUMB_SUFFIX, thumb)])
     return item, True
+
+
+def _store_and_commit(store: Storage, files: list[tuple[str, Path]]) -> None:
+    """Put the files, then commit; if either fails, take back the files this call put
+    (a key stored before, by an earlier upload of the same bytes, stays)."""
+    created: list[str] = []
+    try:
+        for key, source in files:
+            if store.put(key, source):
+                created.append(key)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for key in created:
+            store.remove(key)
+        raise
+
+
+def require_own_report(cadre_id: int, meta: dict) -> None:
+    """A media item's `report_id` names a work report of its own cadre: one already sent
+    that lists this item's client id, or one still to come (phones upload a report's
+    photos first, and the report then lists them). A client id that only another cadre's
+    report carries is refused, as is an own report that was sent without this item."""
+    report_id = meta.get("report_id")
+    if report_id is None:
+        return
+    reports = db.session.execute(select(WorkReport.cadre_id, WorkReport.media_ids).where(
+        WorkReport.client_id == report_id)).all()
+    own = [media_ids for owner, media_ids in reports if owner == cadre_id]
+    if own and meta["id"] in (own[0] or []):
+        return
+    if own or reports:
+        message = ("report_id must name one of your work reports, sent with this media's id "
+                   "among its media_ids, or one not sent yet")
+        raise Unprocessable(message, {"report_id": [message]})
 
 
 def _by_client_id(cadre_id: int, client_id: str) -> MediaItem | None:
@@ -106,12 +151,22 @@ def _spool(stream: BinaryIO, path: Path, limit: int) -> tuple[str, int, bytes]:
 
 
 def _probe(settings: Settings, path: Path, kind: str, fmt: str) -> Probe:
+    media = settings.media
+    limits = DecodeLimits(max_pixels=media.max_image_pixels, max_bytes=media.max_decode_bytes)
+
+    def slot():
+        return slots.decode_slot(media.decodes_per_worker, media.decode_wait_s)
+
     try:
         if kind == PHOTO:
-            return probe_photo(path, fmt, settings.zone, settings.media.max_image_pixels)
-        return probe_video(path)
+            return probe_photo(path, fmt, settings.zone, limits, slot)
+        return probe_video(path, limits, slot)
     except BadMedia as exc:
         raise Unprocessable(str(exc), {"file": [str(exc)]}) from exc
+    except slots.Busy as exc:
+        log.warning("upload refused: %s", exc)
+        raise Busy("the server is decoding as many files as it may at once; retry shortly",
+                   max(1, math.ceil(media.decode_wait_s))) from exc
 
 
 def _item(settings: Settings, sender: Sender, meta: dict, sha256: str, kind: str, fmt: str,
