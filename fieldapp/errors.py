@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,38 @@ class Busy(ServiceError):
 
 
 INTERNAL_ERROR = "Internal error; it has been logged."
+NOT_JSON = "The request body is not valid JSON."
+TOO_DEEP = "The request body is nested too deeply."
+UNAVAILABLE = "The database is unavailable; try again shortly."
+RETRY_AFTER_S = 5
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
+SQLITE_UNAVAILABLE = ("unable to open database", "database is locked", "disk I/O error")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True for a database that cannot be reached or is going away (refused connection,
+    server shutting down, a dropped connection, SQLite's file unreadable or locked), as
+    opposed to a statement the database refused. `exc` may be SQLAlchemy's wrapper or the
+    driver's own error (the hot path's raw connections)."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        if not isinstance(exc, OperationalError):
+            return False
+        exc = exc.orig
+    if not any(kind.__name__ == "OperationalError" for kind in type(exc).__mro__):
+        return False
+    if "sqlite" in type(exc).__module__:  # SQLite says "no such table" this way too
+        return str(exc).startswith(SQLITE_UNAVAILABLE)
+    return True  # psycopg: refused, shutting down, connection lost, timed out
+
+
+def unavailable_response():
+    return error_response(503, UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+def too_deep_response():
+    return error_response(400, TOO_DEEP, {"json": [TOO_DEEP]})
 
 
 def error_response(code: int, message: str, errors: dict | None = None, headers=None):
@@ -71,17 +104,28 @@ def error_response(code: int, message: str, errors: dict | None = None, headers=
             "errors": errors or {}}
     response = jsonify(body)
     response.status_code = code
+    response.headers.setdefault(*NOSNIFF)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
 
 
 def _webargs_errors(exc: HTTPException) -> dict:
-    """Flatten webargs' {"messages": {"json": {...}}} into {...field: [messages]}."""
+    """Flatten webargs' {"messages": {"json": {...}}} into {...field: [messages]}; a
+    message about the location as a whole (invalid JSON: {"json": [...]}) stays keyed by
+    the location."""
     messages = (getattr(exc, "data", None) or {}).get("messages") or {}
-    if len(messages) == 1:
-        return next(iter(messages.values()))
+    if len(messages) == 1 and isinstance(inner := next(iter(messages.values())), dict):
+        return inner
     return messages
+
+
+def _rollback(db) -> None:
+    """Roll the session back; on a database that went away that may fail too."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 (the answer matters more than the rollback)
+        log.warning("rollback failed", exc_info=True)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -89,24 +133,38 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
-        db.session.rollback()
+        _rollback(db)
         return error_response(exc.status, exc.message, exc.errors,
                               getattr(exc, "headers", None))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        db.session.rollback()
+        _rollback(db)
         errors = _webargs_errors(exc)
         message = (getattr(exc, "data", None) or {}).get("message") or exc.description
         if errors and exc.code == 422:
             message = "The request has invalid fields."
+        elif errors.get("json") and exc.code == 400:
+            message = NOT_JSON
+            errors = {"json": [NOT_JSON]}
+        elif exc.code == 413:
+            limit = request.max_content_length
+            message = f"body over {limit} bytes" if limit else "body too large"
         headers = dict(exc.get_response().headers) if exc.code in (405, 429) else None
         if headers:
             headers = {k: v for k, v in headers.items() if k in ("Allow", "Retry-After")}
         return error_response(exc.code or 500, message, errors, headers)
 
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError):  # json.loads of `[` × 100,000, in Flask or webargs
+        _rollback(db)
+        return too_deep_response()
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        db.session.rollback()
+        _rollback(db)
+        if database_unavailable(exc):
+            log.warning("database unavailable: %s", exc)
+            return unavailable_response()
         log.exception("unhandled error")
         return error_response(500, INTERNAL_ERROR)
