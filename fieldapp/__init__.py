@@ -19,7 +19,7 @@ from .db.engines import (
     ping_when_idle,
 )
 from .errors import NOSNIFF, TOO_DEEP, TooLarge, error_response, register_error_handlers
-from .extensions import db, jwt, limiter, migrate, rest_api
+from .extensions import db, jwt, migrate, rest_api
 
 API_SETTINGS = {
     "API_TITLE": "fieldapp",
@@ -86,7 +86,6 @@ def create_app(config: dict | None = None) -> Flask:
     rest_api.init_app(app)
     rest_api.register_converter(IdConverter, _id_param)
     jwt.init_app(app)
-    limiter.init_app(app)
     _jwt_errors()
     register_error_handlers(app)
     app.before_request(_limit_body)

@@ -8,6 +8,7 @@ object, built once per app, that the services are handed (they never read Flask 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,9 +50,14 @@ SETTINGS: list[Setting] = [
     Setting("TIMEZONE", "Asia/Shanghai", str, "Zone in which local days are counted"),
     Setting("TOKEN_TTL_S", 12 * 3600, int, "Lifetime of an access token, seconds"),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", str,
-            "Failed logins allowed per client address before 429"),
-    Setting("RATELIMIT_STORAGE_URI", "memory://", str,
-            "Where throttling counters live (redis://127.0.0.1:6379 behind several workers)"),
+            "Failed logins allowed per client address (over all accounts) in a window; past "
+            "it that address is answered 429 with Retry-After until the window ends"),
+    Setting("LOGIN_ACCOUNT_LIMIT", "20 per 10 minutes", str,
+            "Failed logins allowed per account (from all addresses) in a window; past it "
+            "that account is answered 429 with Retry-After until the window ends"),
+    Setting("RATELIMIT_STORAGE_URI", "", str,
+            "Where login-throttle counters live, shared by every worker. Empty: the "
+            "database; redis://127.0.0.1:6379/0: Redis"),
     Setting("MAX_JSON_BYTES", 2 * 1024 * 1024, int, "Largest JSON body accepted, bytes"),
     Setting("FENCE_TOLERANCE_M", 100.0, float, "Metres outside the boundary still inside"),
     Setting("MAX_ACCURACY_M", 200.0, float, "Coarsest fix that may count as inside, metres"),
@@ -147,6 +153,14 @@ def _check(values: dict[str, Any]) -> None:
     if not 0 <= values["PHASH_MAX_DISTANCE"] <= 3:
         raise SystemExit("fieldapp: FIELDAPP_PHASH_MAX_DISTANCE must be 0–3 (the pHash index "
                          "finds every match up to 3 differing bits)")
+    for key in ("LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_LIMIT"):
+        try:
+            parse_limit(values[key])
+        except ValueError as exc:
+            raise SystemExit(f"fieldapp: FIELDAPP_{key}: {exc}") from exc
+    if values["RATELIMIT_STORAGE_URI"].split("://")[0] not in ("", "redis", "rediss"):
+        raise SystemExit("fieldapp: FIELDAPP_RATELIMIT_STORAGE_URI must be empty (counters in "
+                         "the database) or redis://HOST:PORT/DB, so every worker shares them")
     try:
         ZoneInfo(values["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -183,6 +197,28 @@ class IngestSettings:
     def limits(self, now: datetime) -> PingLimits:
         """The recorded_at range a fix received at `now` may carry."""
         return PingLimits(oldest=now - self.max_backfill, newest=now + self.max_clock_skew)
+
+
+_LIMIT = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$")
+_UNIT_S = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_limit(text: str) -> tuple[int, int]:
+    """"10 per minute", "20 per 10 minutes" → (count, window in seconds)."""
+    match = _LIMIT.match(text.lower())
+    if not match or int(match[1]) < 1 or match[2] == "0":
+        raise ValueError(f"{text!r} is not like '10 per minute' or '20 per 10 minutes'")
+    return int(match[1]), int(match[2] or 1) * _UNIT_S[match[3]]
+
+
+@dataclass(frozen=True)
+class LoginSettings:
+    """Login throttling: (failures, window seconds) per address and per account, and where
+    the counters live ("" = the database)."""
+
+    per_address: tuple[int, int] = (10, 60)
+    per_account: tuple[int, int] = (20, 600)
+    storage_uri: str = ""
 
 
 @dataclass(frozen=True)
@@ -222,6 +258,7 @@ class Settings:
     leave_max_days: int
     leave_max_retro_days: int
     appeal_days: int
+    login: LoginSettings = LoginSettings()
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Settings:
@@ -258,7 +295,10 @@ class Settings:
                 max_days=config["EVALUATION_MAX_DAYS"]),
             leave_max_days=config["LEAVE_MAX_DAYS"],
             leave_max_retro_days=config["LEAVE_MAX_RETRO_DAYS"],
-            appeal_days=config["APPEAL_DAYS"])
+            appeal_days=config["APPEAL_DAYS"],
+            login=LoginSettings(per_address=parse_limit(config["LOGIN_RATE_LIMIT"]),
+                                per_account=parse_limit(config["LOGIN_ACCOUNT_LIMIT"]),
+                                storage_uri=config["RATELIMIT_STORAGE_URI"]))
 
 
 SETTINGS_KEY = "fieldapp.settings"  # its key in app.extensions

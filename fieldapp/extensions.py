@@ -1,7 +1,5 @@
 """Flask extensions, created unbound and initialised in create_app."""
 from flask_jwt_extended import JWTManager
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -16,4 +14,3 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 rest_api = Api()
 jwt = JWTManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -157,14 +157,13 @@ def app(request, fast_path_app):
 def ctx(app):
     """An app context; afterwards every table but the demo county's regions is emptied,
     and the upload folder too."""
-    from fieldapp.extensions import db, limiter
+    from fieldapp.extensions import db
 
     with app.app_context():
         yield app
         db.session.rollback()
         db.session.remove()
         _empty_tables(db)
-        limiter.reset()
         for entry in Path(app.config["UPLOAD_DIR"]).iterdir():
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 

@@ -1,29 +1,66 @@
-"""POST /api/v1/auth/token: username + password → bearer token → services/access/logins.py."""
-from flask import current_app
-from flask_jwt_extended import create_access_token
+"""Logging in and out → services/access/logins.py.
+
+    POST /api/v1/auth/token     username + password → bearer token (throttled)
+    POST /api/v1/auth/logout    revoke the token in use
+"""
+from flask import current_app, g, request
+from flask_jwt_extended import create_access_token, get_jwt
 from flask_smorest import Blueprint
+from werkzeug.exceptions import TooManyRequests
 
+from ..config import app_settings
+from ..db.connections import request_connection
 from ..errors import Unauthorized
-from ..extensions import limiter
-from ..services.access.logins import authenticate
-from .schemas.auth import Credentials
+from ..services.access import logins
+from .schemas.auth import Credentials, TokenOut
+from .security import login_required
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in")
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in and out")
+
+COUNTERS = "fieldapp.login_counters"  # their key in app.extensions
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _counters():
+    """This app's throttle counters (a Redis client is made once per app)."""
+    settings = app_settings().login
+    made = current_app.extensions.setdefault(COUNTERS, {})
+    if settings.storage_uri not in made:
+        made[settings.storage_uri] = logins.counters_for(settings, request_connection)
+    return made[settings.storage_uri]
 
 
 @blp.route("/token", methods=["POST"])
 @blp.arguments(Credentials)
-@limiter.limit(_login_limit, deduct_when=lambda response: response.status_code == 401)
+@blp.response(200, TokenOut)
+@blp.alt_response(429, description="too many failed logins from this address or on this "
+                  "account: refused until the window ends (header Retry-After, seconds)")
 def token(credentials):
-    """Exchange a username and password for a bearer token."""
-    user = authenticate(credentials["username"], credentials["password"])
+    """Exchange a username and password for a bearer token.
+
+    Failed logins are counted per client address (`FIELDAPP_LOGIN_RATE_LIMIT`) and per
+    account (`FIELDAPP_LOGIN_ACCOUNT_LIMIT`) by every worker together; past either limit
+    the address, or the account, is answered 429 until its window ends, without the
+    password being checked.
+    """
+    user = logins.log_in(app_settings().login, _counters(), request_connection(),
+                         request.remote_addr or "", credentials["username"],
+                         credentials["password"])
+    if isinstance(user, logins.Throttled):
+        raise TooManyRequests(user.message, retry_after=user.retry_after)
     if user is None:
         raise Unauthorized("invalid username or password")
     ttl = current_app.config["TOKEN_TTL_S"]
-    access = create_access_token(identity=str(user.id), additional_claims={"role": user.role})
+    access = create_access_token(identity=str(user.id),
+                                 additional_claims=logins.token_claims(user))
     return {"access_token": access, "token_type": "Bearer", "expires_in": ttl,
             "user": {"id": user.id, "role": user.role, "cadre_id": user.cadre_id}}
+
+
+@blp.route("/logout", methods=["POST"])
+@login_required()
+@blp.response(204)
+def logout():
+    """Revoke the token in use (the user's other tokens stay valid; changing the password
+    revokes them all)."""
+    logins.revoke_token(g.user, get_jwt())
+    return None

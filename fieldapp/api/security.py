@@ -10,10 +10,20 @@ from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from ..config import app_settings
 from ..db.connections import request_connection
 from ..errors import Forbidden, Unauthorized, Unprocessable
-from ..extensions import db
+from ..extensions import db, jwt
 from ..models import User
+from ..services.access.logins import token_revoked
 from ..services.access.scope import Scope
 from ..services.ingest import senders
+
+
+@jwt.token_in_blocklist_loader
+def _revoked(_header: dict, payload: dict) -> bool:
+    """Every verify_jwt_in_request asks this, on every path that takes a bearer token: a
+    token of an older token version (password, role, cadre, active flag or regions changed
+    since) or logged out is refused (401 "token has been revoked"); one of a disabled or
+    deleted user is 401 too."""
+    return token_revoked(request_connection(), payload)
 
 
 def _load_user() -> User:

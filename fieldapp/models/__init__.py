@@ -1,11 +1,21 @@
 """SQLAlchemy + GeoAlchemy2 tables. No business logic, no commits."""
 from .findings import Appeal, AuditHead, Finding, FindingEvent
 from .media import MediaItem, WorkReport
-from .people import Assignment, Cadre, Device, SenderVersion, User, UserRegion
+from .people import (
+    Assignment,
+    Cadre,
+    Device,
+    LoginFailure,
+    RevokedToken,
+    SenderVersion,
+    User,
+    UserRegion,
+)
 from .ping import AccessLog, Ping
 from .presence import EvaluationRun, Leave, PresenceDay, PresencePeriod
 from .region import Region
 
 __all__ = ["AccessLog", "Appeal", "Assignment", "AuditHead", "Cadre", "Device", "EvaluationRun",
-           "Finding", "FindingEvent", "Leave", "MediaItem", "Ping", "PresenceDay", "PresencePeriod",
-           "Region", "SenderVersion", "User", "UserRegion", "WorkReport"]
+           "Finding", "FindingEvent", "Leave", "LoginFailure", "MediaItem", "Ping", "PresenceDay",
+           "PresencePeriod", "Region", "RevokedToken", "SenderVersion", "User", "UserRegion",
+           "WorkReport"]

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     String,
     UniqueConstraint,
 )
@@ -68,6 +69,9 @@ class User(db.Model):
         ForeignKey("cadres.id", name="fk_users_cadre"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised by database triggers (migration 0006) whenever the password, role, cadre,
+    # active flag or regions change; a token carries the value it was issued at.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     scopes: Mapped[list[UserRegion]] = relationship(
         cascade="all, delete-orphan", order_by="UserRegion.region_code")
@@ -113,3 +117,26 @@ class SenderVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger)
+
+
+class RevokedToken(db.Model):
+    """An access token logged out before it expired (its `jti`); kept until it would have
+    expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", name="fk_revoked_tokens_user", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LoginFailure(db.Model):
+    """Failed logins counted in fixed windows, shared by every worker: `key` names what is
+    counted (an address, an account), `window_ends` (epoch seconds) the window."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_ends: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    failures: Mapped[int] = mapped_column(Integer)
