@@ -47,7 +47,7 @@ def list_pings(args):
     """
     cadre_id = requested_cadre(args.pop("cadre_id", None))
     filters = {k: v for k, v in args.items() if k not in ("page", "per_page")}
-    rows, meta = page_of(pings_query(cadre_id, filters), args)
+    rows, meta = page_of(pings_query(g.scope, cadre_id, filters), args)
     log_access(g.user, cadre_id, "pings", {**filters, "page": meta["page"]})
     if request.accept_mimetypes.best_match(["application/json", GEOJSON]) == GEOJSON:
         body = {"type": "FeatureCollection", "features": [ping_feature(p) for p in rows], **meta}

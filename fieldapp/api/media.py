@@ -85,7 +85,7 @@ def upload_media(meta):
 def list_media(filters, page):
     """A cadre's media, newest first (others' reads are access-logged)."""
     cadre_id = requested_cadre(filters.get("cadre_id"))
-    rows, meta = page_of(uploads.media_query(cadre_id, filters), page)
+    rows, meta = page_of(uploads.media_query(g.scope, cadre_id, filters), page)
     log_access(g.user, cadre_id, "media", {"page": meta["page"]})
     return {"items": rows, **meta}
 

@@ -45,7 +45,7 @@ def list_reports(filters):
 def monthly_record(args):
     """A cadre's monthly work record as JSON, or CSV with `format=csv` or Accept: text/csv."""
     cadre_id = requested_cadre(args.get("cadre_id"))
-    record = work_reports.monthly(app_settings(), cadre_id, args["month"])
+    record = work_reports.monthly(app_settings(), g.scope, cadre_id, args["month"])
     wants_csv = args.get("format") == "csv" or request.accept_mimetypes.best_match(
         ["application/json", "text/csv"]) == "text/csv"
     log_access(g.user, cadre_id, "reports_monthly",

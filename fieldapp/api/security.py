@@ -43,7 +43,7 @@ def login_required(*roles: str):
             user = _load_user()
             if roles and user.role not in roles:
                 raise Forbidden(f"this needs the role {' or '.join(roles)}")
-            g.user, g.scope = user, Scope(user)
+            g.user, g.scope = user, Scope(user, app_settings().zone)
             return view(*args, **kwargs)
 
         return wrapped

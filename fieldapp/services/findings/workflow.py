@@ -42,12 +42,13 @@ def dossier(scope: Scope, flag_id: int) -> tuple[Finding, dict]:
     """A visible finding, and everything shown about it: its evidence, a map of it, its
     history and its appeals."""
     finding = visible_finding(scope, flag_id)
-    return finding, {"evidence": finding.evidence, "map": evidence_map(finding),
+    return finding, {"evidence": finding.evidence, "map": evidence_map(finding, scope),
                      "events": events_of(finding), "appeals": appeals_of(finding)}
 
 
-def evidence_map(finding: Finding) -> dict:
-    """The post's boundary and the pings the evidence names, as one FeatureCollection."""
+def evidence_map(finding: Finding, scope: Scope) -> dict:
+    """The post's boundary and the pings the evidence names (those recorded on dates the
+    scope sees the cadre on), as one FeatureCollection."""
     region = db.session.get(Region, finding.region_code)
     features = []
     if region is not None:
@@ -57,8 +58,9 @@ def evidence_map(finding: Finding) -> dict:
                                         "name": region.name}})
     ping_ids = finding.evidence.get("ping_ids", [])
     if ping_ids:
-        pings = db.session.scalars(select(Ping).where(Ping.id.in_(ping_ids),
-                                                      Ping.cadre_id == finding.cadre_id)
+        pings = db.session.scalars(select(Ping).where(
+            Ping.id.in_(ping_ids), Ping.cadre_id == finding.cadre_id,
+            scope.instant_clause(Ping.recorded_at, finding.cadre_id))
                                    .order_by(Ping.recorded_at))
         features.extend({**ping_feature(p), "properties": {**ping_feature(p)["properties"],
                                                            "role": "evidence"}}
@@ -92,7 +94,8 @@ def transition(scope: Scope, flag_id: int, action: str, note: str,
         raise Conflict(str(exc)) from exc
     now = utcnow()
     if action == "assign":
-        finding.assignee_id = _reviewer(assignee_id, finding) if assignee_id else scope.user.id
+        finding.assignee_id = (_reviewer(assignee_id, finding, scope) if assignee_id
+                               else scope.user.id)
     if action == "confirm":
         finding.confirmed_at = now
     if action in ("uphold_appeal", "reject_appeal"):
@@ -138,10 +141,14 @@ def _locked(scope: Scope, flag_id: int) -> Finding:
     return finding
 
 
-def _reviewer(user_id: int, finding: Finding) -> int:
+def _reviewer(user_id: int, finding: Finding, scope: Scope) -> int:
+    """A reviewer whose scope holds the finding: its region, and its cadre posted there
+    during its period."""
     user = db.session.get(User, user_id)
-    if user is None or user.role not in REVIEWERS or not Scope(user).region_visible(
-            finding.region_code):
+    theirs = Scope(user, scope.zone) if user is not None else None
+    if theirs is None or user.role not in REVIEWERS or not theirs.region_visible(
+            finding.region_code) or not theirs.dates_visible(
+            finding.cadre_id, finding.period_start, finding.period_end):
         raise Unprocessable(f"user {user_id} is not a reviewer covering {finding.region_code}",
                             {"assignee_id": ["not a reviewer of this region"]})
     return user.id

@@ -4,12 +4,15 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ...models import Ping
+from ..access.scope import Scope
 from ..rows import in_time_range
 
 
-def pings_query(cadre_id: int, filters: dict):
-    query = in_time_range(select(Ping).where(Ping.cadre_id == cadre_id), Ping.recorded_at,
-                          filters)
+def pings_query(scope: Scope, cadre_id: int, filters: dict):
+    """A cadre's pings recorded on dates the scope sees them, newest first."""
+    query = in_time_range(select(Ping).where(
+        Ping.cadre_id == cadre_id, scope.instant_clause(Ping.recorded_at, cadre_id)),
+        Ping.recorded_at, filters)
     if "fence" in filters:
         query = query.where(Ping.fence == filters["fence"])
     return query.order_by(Ping.recorded_at.desc(), Ping.id.desc())

@@ -247,9 +247,10 @@ def reused_from(settings: Settings, item: MediaItem) -> tuple[MediaItem, int] | 
 
 
 
-def media_query(cadre_id: int, filters: dict):
-    """A cadre's media recorded in [from, to), newest first."""
-    query = select(MediaItem).where(MediaItem.cadre_id == cadre_id)
+def media_query(scope: Scope, cadre_id: int, filters: dict):
+    """A cadre's media recorded in [from, to) on dates the scope sees them, newest first."""
+    query = select(MediaItem).where(MediaItem.cadre_id == cadre_id,
+                                    scope.instant_clause(MediaItem.recorded_at, cadre_id))
     query = in_time_range(query, MediaItem.recorded_at, filters)
     return query.order_by(MediaItem.recorded_at.desc(), MediaItem.id.desc())
 
@@ -258,5 +259,6 @@ def visible_media(scope: Scope, media_id: int) -> MediaItem:
     item = db.session.get(MediaItem, media_id)
     if item is None:
         raise NotFound(f"media {media_id} not found")
-    scope.require_cadre(item.cadre_id)
+    scope.require_dates(item.cadre_id, local_date(item.recorded_at, scope.zone),
+                        what=f"media {media_id}")
     return item

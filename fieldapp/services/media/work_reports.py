@@ -61,7 +61,13 @@ def _by_client_id(cadre_id: int, client_id: str) -> WorkReport | None:
 
 
 def reports_query(scope: Scope, filters: dict):
-    query = where_equal(select(WorkReport).where(scope.cadre_clause(WorkReport.cadre_id)),
+    """Visible reports, newest first: of the cadres in scope, on the dates they were posted
+    there."""
+    visible = (scope.instant_clause(WorkReport.occurred_at, filters["cadre_id"])
+               if "cadre_id" in filters else
+               scope.instant_clause(WorkReport.occurred_at, cadre_column=WorkReport.cadre_id))
+    query = where_equal(select(WorkReport).where(scope.cadre_clause(WorkReport.cadre_id),
+                                                 visible),
                         filters, {"cadre_id": WorkReport.cadre_id, "kind": WorkReport.kind})
     query = in_time_range(query, WorkReport.occurred_at, filters)
     return query.order_by(WorkReport.occurred_at.desc(), WorkReport.id.desc())
@@ -71,15 +77,17 @@ MONTHLY_COLUMNS = ["date", "time", "kind", "summary", "household_ref", "village_
                    "fence", "distance_m", "media_count", "report_id"]
 
 
-def monthly(settings: Settings, cadre_id: int, month: str) -> dict:
-    """A cadre's work record for a month ("2026-11"), in local dates, oldest first."""
+def monthly(settings: Settings, scope: Scope, cadre_id: int, month: str) -> dict:
+    """A cadre's work record for a month ("2026-11"), in local dates, oldest first: the
+    days of it the scope sees the cadre on."""
     first, last = month_bounds(month)
     zone = settings.zone
     cadre = db.session.get(Cadre, cadre_id)
     reports = db.session.scalars(select(WorkReport).where(
         WorkReport.cadre_id == cadre_id,
         WorkReport.occurred_at >= start_of(first, zone),
-        WorkReport.occurred_at < start_of(last + timedelta(days=1), zone))
+        WorkReport.occurred_at < start_of(last + timedelta(days=1), zone),
+        scope.instant_clause(WorkReport.occurred_at, cadre_id))
         .order_by(WorkReport.occurred_at, WorkReport.id)).all()
     rows = []
     for r in reports:

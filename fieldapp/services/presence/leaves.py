@@ -45,14 +45,17 @@ def request_leave(settings: Settings, cadre_id: int, starts_on: date, ends_on: d
 
 
 def visible_leave(scope: Scope, leave_id: int) -> Leave:
+    """A leave some day of which the cadre was posted in the scope."""
     leave = get_or_404(Leave, leave_id)
-    scope.require_cadre(leave.cadre_id)
+    scope.require_dates(leave.cadre_id, leave.starts_on, leave.ends_on, f"leave {leave.id}")
     return leave
 
 
 def decide(scope: Scope, leave_id: int, decision: str, note: str | None) -> Leave:
-    """Approve or reject a pending leave; the decider's scope must cover the cadre."""
+    """Approve or reject a pending leave: the cadre must be posted in the decider's scope
+    on every day of it (approving excuses each of those days)."""
     leave = visible_leave(scope, leave_id)
+    scope.require_posted(leave.cadre_id, leave.starts_on, leave.ends_on, f"leave {leave.id}")
     if leave.status != "pending":
         raise Conflict(f"leave {leave.id} is already {leave.status}")
     if decision == "reject" and not (note or "").strip():
@@ -78,7 +81,9 @@ def cancel(settings: Settings, user: User, leave_id: int) -> Leave:
 
 
 def leaves_query(scope: Scope, filters: dict):
-    query = where_equal(select(Leave).where(scope.cadre_clause(Leave.cadre_id)), filters,
+    query = where_equal(select(Leave).where(
+        scope.cadre_clause(Leave.cadre_id),
+        scope.dates_clause(Leave.cadre_id, Leave.starts_on, Leave.ends_on)), filters,
                         {"cadre_id": Leave.cadre_id, "status": Leave.status})
     if "from" in filters:
         query = query.where(Leave.ends_on >= filters["from"])

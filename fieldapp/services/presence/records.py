@@ -22,18 +22,24 @@ PRESENCE_READ_MAX_DAYS = 366
 
 def presence_of(settings: Settings, scope: Scope, cadre_id: int, first: date | None,
                 last: date | None) -> dict:
-    """Defaults to the last 28 days; at most a year at a time."""
+    """Defaults to the last 28 days; at most a year at a time. Only the days (and the
+    period summaries of posts) the scope sees the cadre on, in its regions."""
     last = last or local_date(utcnow(), settings.zone)
     first = first or last - timedelta(days=27)
     if (last - first).days + 1 > PRESENCE_READ_MAX_DAYS:
         raise Unprocessable(f"at most {PRESENCE_READ_MAX_DAYS} days at a time",
                             {"to": ["range too long"]})
     days = db.session.scalars(select(PresenceDay).where(
-        PresenceDay.cadre_id == cadre_id, PresenceDay.day.between(first, last))
+        PresenceDay.cadre_id == cadre_id, PresenceDay.day.between(first, last),
+        scope.dates_clause(PresenceDay.cadre_id, PresenceDay.day))
         .order_by(PresenceDay.day))
     periods = db.session.scalars(select(PresencePeriod).where(
         PresencePeriod.cadre_id == cadre_id, PresencePeriod.period_end >= first,
-        PresencePeriod.period_start <= last).order_by(PresencePeriod.period_start))
+        PresencePeriod.period_start <= last,
+        scope.region_clause(PresencePeriod.region_code) if scope.user.role != "cadre"
+        else PresencePeriod.cadre_id == scope.user.cadre_id,
+        scope.dates_clause(PresencePeriod.cadre_id, PresencePeriod.period_start,
+                           PresencePeriod.period_end)).order_by(PresencePeriod.period_start))
     findings = db.session.scalars(select(Finding).where(
         Finding.cadre_id == cadre_id, scope.findings_clause(), Finding.period_end >= first,
         Finding.period_start <= last).order_by(Finding.period_start, Finding.id))
