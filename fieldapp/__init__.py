@@ -32,8 +32,8 @@ API_SETTINGS = {
 }
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in every route: a row id, 1..2^63-1. Anything else is no route (404),
-    never a number the database cannot hold."""
+    """`<int:...>` in every route: a row id, 1..2^31-1 (`<int(max=MAX_BIG_ID):...>` for a
+    BIGINT key). Anything else is no route (404), never a number the database cannot hold."""
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("min", 1)

@@ -37,7 +37,7 @@ def register_blueprints(app: Flask) -> None:
         reports,
     )
 
-    app.register_blueprint(health.blp)
-    for blp in (auth.blp, geodata.blp, people.blp, ingest.blp, ingest.phone_apps_blp, leaves.blp,
+    for blp in (health.blp, auth.blp, geodata.blp, people.blp, ingest.blp,
+                ingest.phone_apps_blp, leaves.blp,
                 presence.blp, findings.blp, media.blp, reports.blp, access_log.blp):
         rest_api.register_blueprint(blp)

@@ -7,7 +7,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from ..services.geodata import regions
-from .schemas.geodata import SimplifyArgs, VillageArgs
+from .schemas.geodata import RegionFeature, RegionFeatureCollection, SimplifyArgs, VillageArgs
 from .security import login_required
 
 blp = Blueprint("regions", __name__, url_prefix="/api/v1", description="Regions and boundaries")
@@ -16,6 +16,7 @@ blp = Blueprint("regions", __name__, url_prefix="/api/v1", description="Regions 
 @blp.route("/regions/<code>")
 @login_required()
 @blp.arguments(SimplifyArgs, location="query")
+@blp.alt_response(200, schema=RegionFeature, description="a GeoJSON Feature")
 def get_region(args, code):
     """One region as a GeoJSON Feature."""
     g.scope.require_region(code)
@@ -25,6 +26,7 @@ def get_region(args, code):
 @blp.route("/villages")
 @login_required()
 @blp.arguments(VillageArgs, location="query")
+@blp.alt_response(200, schema=RegionFeatureCollection, description="a GeoJSON FeatureCollection")
 def list_villages(args):
     """The villages under a county or township as a GeoJSON FeatureCollection."""
     g.scope.require_region(args["parent"])

@@ -1,19 +1,31 @@
 """/healthz (process up) and /readyz (database reachable), at the root → db/engines.py."""
-from flask import Blueprint
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from ..db.engines import SpatialBackendError, check_spatial_backend
 from ..errors import RETRY_AFTER_S, error_response
 from ..extensions import db
 
-blp = Blueprint("health", __name__)
+blp = Blueprint("health", __name__, description="Health checks (at the root, no login)")
 
 
-@blp.get("/healthz")
+class Healthy(Schema):
+    status = fields.String(metadata={"example": "ok"})
+
+
+class Ready(Schema):
+    status = fields.String(metadata={"example": "ready"})
+    database = fields.String(metadata={"description": "the spatial library and its version"})
+
+
+@blp.route("/healthz", methods=["GET"])
+@blp.alt_response(200, schema=Healthy, description="the process is up")
 def healthz():
     return {"status": "ok"}
 
 
-@blp.get("/readyz")
+@blp.route("/readyz", methods=["GET"])
+@blp.alt_response(200, schema=Ready, description="the database answers (else 503, Retry-After)")
 def readyz():
     try:
         backend = check_spatial_backend(db.engine)

@@ -17,7 +17,14 @@ from ..services.access.access_log import log_access
 from ..services.ingest import phone_apps, pings
 from ..services.ingest.ping_queries import ping_dict, ping_feature, pings_query
 from .pagination import page_of
-from .schemas.ingest import PingBatch, PingFilter
+from .schemas.ingest import (
+    IngestOut,
+    PingBatch,
+    PingFeatureCollection,
+    PingFilter,
+    PingIn,
+    PingPage,
+)
 from .security import cadre_or_device_required, login_required, requested_cadre
 
 blp = Blueprint("pings", __name__, url_prefix="/api/v1", description="Location pings")
@@ -29,7 +36,9 @@ GEOJSON = "application/geo+json"
 
 @blp.route("/pings", methods=["POST"])
 @cadre_or_device_required
-@blp.doc(requestBody={"content": {"application/json": {"schema": PingBatch}}})
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {
+    "oneOf": [PingIn, PingBatch]}}}})
+@blp.alt_response(200, schema=IngestOut, description="one result per item, in order")
 def post_pings():
     """Store one ping or a batch of up to 1000; answers per item."""
     settings = app_settings()
@@ -40,6 +49,9 @@ def post_pings():
 @blp.route("/pings", methods=["GET"])
 @login_required()
 @blp.arguments(PingFilter, location="query")
+@blp.alt_response(200, schema=PingPage, description="a page of pings")
+@blp.alt_response(200, schema=PingFeatureCollection, content_type=GEOJSON,
+                  description="the same page as GeoJSON")
 def list_pings(args):
     """A cadre's pings, newest first. `Accept: application/geo+json` for GeoJSON.
 
@@ -56,6 +68,9 @@ def list_pings(args):
 
 
 @phone_apps_blp.route("/owntracks", methods=["POST"])
+@phone_apps_blp.doc(requestBody={"content": {"application/json": {"schema": {"type": "object"}}}})
+@phone_apps_blp.alt_response(200, schema={"type": "array", "maxItems": 0},
+                             description="stored (OwnTracks expects an empty list)")
 def owntracks():
     """OwnTracks HTTP mode. Basic auth: username = device id, password = device token."""
     auth = request.authorization
@@ -67,6 +82,8 @@ def owntracks():
 
 
 @phone_apps_blp.route("/osmand", methods=["GET", "POST"])
+@phone_apps_blp.alt_response(200, schema={"type": "string", "maxLength": 0},
+                             content_type="text/plain", description="stored")
 def osmand():
     """OsmAnd protocol (query or form) and Traccar Client JSON; `id`/`device_id` = token."""
     if request.is_json:
@@ -75,4 +92,4 @@ def osmand():
     else:
         phone_apps.ingest_osmand(app_settings(), request_connection(),
                                  params=request.args.to_dict() or request.form.to_dict())
-    return ""
+    return "", 200, {"Content-Type": "text/plain"}

@@ -42,6 +42,9 @@ def list_reports(filters):
 @blp.route("/reports/monthly", methods=["GET"])
 @login_required()
 @blp.arguments(s.MonthlyArgs, location="query")
+@blp.alt_response(200, schema=s.MonthlyOut, description="the month's record")
+@blp.alt_response(200, schema={"type": "string"}, content_type="text/csv",
+                  description="the same as CSV (UTF-8 with BOM), an attachment")
 def monthly_record(args):
     """A cadre's monthly work record as JSON, or CSV with `format=csv` or Accept: text/csv."""
     cadre_id = requested_cadre(args.get("cadre_id"))

@@ -1,14 +1,15 @@
 """Request and response schemas, a module per api module; what several share is here.
 
 Every id, date and timestamp a request gives is bounded here, so nothing a client sends can
-reach the database as a number or date it cannot hold: ids 1..2^63-1, dates and timestamps
+reach the database as a number or date it cannot hold: ids 1..2^31-1, dates and timestamps
 inside the supported range of `domain/dates.py` (2000-01-01..2099-12-31).
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ...domain import dates
 
-MAX_ID = 2**63 - 1  # the largest row id either database stores (BIGINT)
+MAX_ID = 2**31 - 1  # the largest id of an INTEGER key on PostgreSQL (cadres, users, leave…)
+MAX_BIG_ID = 2**63 - 1  # the largest id of a BIGINT key (findings, media)
 
 CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$", error="not a 6-, 9- or 12-digit region code")
 NOTE = validate.Length(max=2000)
@@ -21,7 +22,7 @@ WEEK = validate.Regexp(r"^\d{4}-[Ww](0[1-9]|[1-4]\d|5[0-3])$",
 
 
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 (a field, named like one)
-    """A row id: an integer 1..2^63-1."""
+    """A row id: an integer 1..2^31-1 (PostgreSQL's INTEGER)."""
     return fields.Integer(validate=ID_RANGE, **kwargs)
 
 

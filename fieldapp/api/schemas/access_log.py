@@ -1,7 +1,7 @@
 """Request and response schemas of the access log."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-ID = validate.Range(min=1, max=2**63 - 1)
+ID = validate.Range(min=1, max=2**31 - 1)  # users and cadres have INTEGER keys on PostgreSQL
 
 
 class AccessLogFilter(Schema):

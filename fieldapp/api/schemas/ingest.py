@@ -1,12 +1,16 @@
-"""Request schemas of the ingest endpoints."""
-from marshmallow import Schema, fields, validate
+"""Request and response schemas of the ingest endpoints."""
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from ..pagination import PageArgs
 from . import Id, SupportedDateTime
 
 
 class PingIn(Schema):
-    """One fix (documentation; items are validated one by one so a bad one rejects only itself)."""
+    """One fix (documentation; items are validated one by one so a bad one rejects only itself).
+    Fields it does not name are accepted and ignored."""
+
+    class Meta:
+        unknown = INCLUDE
 
     id = fields.String(required=True, metadata={"description": "client UUID, idempotency key"})
     recorded_at = fields.DateTime(required=True)
@@ -24,7 +28,7 @@ class PingIn(Schema):
 
 
 class PingBatch(Schema):
-    pings = fields.List(fields.Nested(PingIn))
+    pings = fields.List(fields.Nested(PingIn), required=True)
 
 
 class PingFilter(PageArgs):
@@ -33,3 +37,76 @@ class PingFilter(PageArgs):
     to = SupportedDateTime()
     fence = fields.String(validate=validate.OneOf(["inside", "outside", "uncertain",
                                                    "unassigned"]))
+
+
+class PingResult(Schema):
+    id = fields.String(allow_none=True, metadata={"description": "the ping's client id"})
+    status = fields.String(validate=validate.OneOf(["accepted", "duplicate", "rejected"]))
+    reason = fields.String()
+    fence = fields.String(allow_none=True)
+    village_code = fields.String(allow_none=True)
+    distance_m = fields.Float(allow_none=True)
+
+
+class IngestOut(Schema):
+    """The answer to POST /pings: one result per item, in order."""
+
+    results = fields.List(fields.Nested(PingResult))
+    accepted = fields.Integer()
+    duplicates = fields.Integer()
+    rejected = fields.Integer()
+
+
+class Original(Schema):
+    lat = fields.Float()
+    lon = fields.Float()
+    crs = fields.String()
+
+
+class PingOut(Schema):
+    id = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    original = fields.Nested(Original)
+    accuracy = fields.Float(allow_none=True)
+    recorded_at = fields.DateTime()
+    received_at = fields.DateTime()
+    fence = fields.String()
+    distance_m = fields.Float(allow_none=True)
+    village_code = fields.String(allow_none=True)
+    speed = fields.Float(allow_none=True)
+    battery = fields.Float(allow_none=True)
+    mock = fields.Boolean(allow_none=True)
+    device_id = fields.Integer(allow_none=True)
+
+
+class PingPage(Schema):
+    items = fields.List(fields.Nested(PingOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class PingProperties(PingOut):
+    class Meta:
+        exclude = ("id",)
+
+
+class PointGeometry(Schema):
+    type = fields.String(validate=validate.Equal("Point"))
+    coordinates = fields.List(fields.Float(), metadata={"description": "[lon, lat], WGS-84"})
+
+
+class PingFeature(Schema):
+    type = fields.String(validate=validate.Equal("Feature"))
+    id = fields.String()
+    geometry = fields.Nested(PointGeometry)
+    properties = fields.Nested(PingProperties)
+
+
+class PingFeatureCollection(Schema):
+    type = fields.String(validate=validate.Equal("FeatureCollection"))
+    features = fields.List(fields.Nested(PingFeature))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()

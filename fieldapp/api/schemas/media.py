@@ -58,7 +58,7 @@ class Checks(fields.Dict):
 
 
 class MediaFilter(Schema):
-    cadre_id = fields.Integer()
+    cadre_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     from_ = fields.AwareDateTime(data_key="from", attribute="from")
     to = fields.AwareDateTime()
 

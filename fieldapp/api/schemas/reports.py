@@ -48,3 +48,25 @@ class MonthlyArgs(Schema):
     cadre_id = Id()
     month = Month(required=True)
     format = fields.String(validate=validate.OneOf(["json", "csv"]))
+
+
+class MonthlyRow(Schema):
+    date = fields.Date()
+    time = fields.String(metadata={"example": "09:30"})
+    kind = fields.String()
+    summary = fields.String()
+    household_ref = fields.String(allow_none=True)
+    village_code = fields.String(allow_none=True)
+    fence = fields.String(allow_none=True)
+    distance_m = fields.Float(allow_none=True)
+    media_count = fields.Integer()
+    report_id = fields.String()
+
+
+class MonthlyOut(Schema):
+    cadre_id = fields.Integer()
+    name = fields.String(allow_none=True)
+    month = fields.String()
+    days_with_reports = fields.Integer()
+    by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
+    reports = fields.List(fields.Nested(MonthlyRow))
