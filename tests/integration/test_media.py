@@ -113,6 +113,22 @@ def test_reencoded_and_resized_photo_of_another_cadre_is_reused(client, ctx):
     assert [f.kind for f in db.session.scalars(select(Finding))] == ["photo_reused"]
 
 
+def test_a_reused_photos_origin_is_shown_to_reviewers_not_to_the_cadre(client, ctx):
+    """The finding's evidence names the earlier upload and its cadre: another person."""
+    _, first = cadre_login(client, "first")
+    second_cadre, second = cadre_login(client, "second")
+    photo = files.jpeg(files.scene(7))
+    one = post(client, first, photo).get_json()
+    post(client, second, photo)
+    make_user("insp", "inspector", regions=[TOWNSHIP])
+    finding = db.session.scalar(select(Finding).where(Finding.cadre_id == second_cadre.id))
+    db.session.rollback()
+    as_cadre = client.get(f"/api/v1/flags/{finding.id}", headers=second).get_json()
+    as_inspector = client.get(f"/api/v1/flags/{finding.id}", headers=login(client, "insp"))
+    assert as_cadre["evidence"]["check"] == {"failed": True}
+    assert as_inspector.get_json()["evidence"]["check"]["media_id"] == one["id"]
+
+
 def test_same_cadre_same_day_is_not_reuse_but_another_day_is(client, ctx):
     _, headers = cadre_login(client)
     data = files.jpeg(files.scene(11))

@@ -42,8 +42,18 @@ def dossier(scope: Scope, flag_id: int) -> tuple[Finding, dict]:
     """A visible finding, and everything shown about it: its evidence, a map of it, its
     history and its appeals."""
     finding = visible_finding(scope, flag_id)
-    return finding, {"evidence": finding.evidence, "map": evidence_map(finding, scope),
+    return finding, {"evidence": _evidence_as_seen_by(scope, finding),
+                     "map": evidence_map(finding, scope),
                      "events": events_of(finding), "appeals": appeals_of(finding)}
+
+
+def _evidence_as_seen_by(scope: Scope, finding: Finding) -> dict:
+    """The evidence; which earlier upload a reused photo matched, and whose it was, is for
+    reviewers only (it may be another cadre's)."""
+    check = finding.evidence.get("check")
+    if scope.user.role != "cadre" or finding.kind != "photo_reused" or not check:
+        return finding.evidence
+    return {**finding.evidence, "check": {"failed": bool(check.get("failed"))}}
 
 
 def evidence_map(finding: Finding, scope: Scope) -> dict:
