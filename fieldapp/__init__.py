@@ -8,7 +8,7 @@ from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
-from .api.schemas import MAX_ID
+from .api.schemas import MAX_BIG_ID, MAX_ID
 from .config import SETTINGS_KEY, Settings, load_settings
 from .db.connections import close_request_connection
 from .db.engines import (
@@ -32,13 +32,19 @@ API_SETTINGS = {
 }
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in every route: a row id, 1..2^31-1 (`<int(max=MAX_BIG_ID):...>` for a
-    BIGINT key). Anything else is no route (404), never a number the database cannot hold."""
+    """`<int:...>` in every route: a row id, 1..2^31-1 (`<bigid:...>` for a BIGINT key).
+    Anything else is no route (404), never a number the database cannot hold."""
+
+    default_max = MAX_ID
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", MAX_ID)
+        kwargs.setdefault("max", self.default_max)
         super().__init__(map, *args, **kwargs)
+
+
+class BigIdConverter(IdConverter):
+    default_max = MAX_BIG_ID
 
 
 def _id_param(converter: IdConverter) -> dict:
@@ -61,7 +67,7 @@ class JSONProvider(DefaultJSONProvider):
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-    app.url_map.converters["int"] = IdConverter
+    app.url_map.converters.update(int=IdConverter, bigid=BigIdConverter)
     app.json = JSONProvider(app)
     settings = load_settings(app.instance_path, config)
     url, options = engine_options(settings["DATABASE_URL"])
@@ -85,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     rest_api.init_app(app)
     rest_api.register_converter(IdConverter, _id_param)
+    rest_api.register_converter(BigIdConverter, _id_param)
     jwt.init_app(app)
     _jwt_errors()
     register_error_handlers(app)

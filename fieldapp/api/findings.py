@@ -28,7 +28,7 @@ def list_flags(filters):
     return workflow.queue_query(g.scope, filters)
 
 
-@blp.route("/flags/<int(max=9223372036854775807):flag_id>", methods=["GET"])
+@blp.route("/flags/<bigid:flag_id>", methods=["GET"])
 @login_required()
 @blp.response(200, s.FlagDetail)
 def get_flag(flag_id):
@@ -38,7 +38,7 @@ def get_flag(flag_id):
     return {**{name: getattr(finding, name) for name in s.FlagOut().fields}, **shown}
 
 
-@blp.route("/flags/<int(max=9223372036854775807):flag_id>/transitions", methods=["POST"])
+@blp.route("/flags/<bigid:flag_id>/transitions", methods=["POST"])
 @login_required("inspector", "admin")
 @blp.arguments(s.TransitionIn)
 @blp.response(200, s.FlagOut)
@@ -49,7 +49,7 @@ def move_flag(body, flag_id):
                                body.get("assignee_id"))
 
 
-@blp.route("/flags/<int(max=9223372036854775807):flag_id>/appeal", methods=["POST"])
+@blp.route("/flags/<bigid:flag_id>/appeal", methods=["POST"])
 @login_required("cadre")
 @blp.arguments(s.AppealIn)
 @blp.response(200, s.FlagOut)
