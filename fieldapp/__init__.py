@@ -96,7 +96,7 @@ def create_app(config: dict | None = None) -> Flask:
     _jwt_errors()
     register_error_handlers(app)
     app.before_request(_limit_body)
-    app.after_request(_nosniff)
+    app.after_request(_safe_headers)
     app.teardown_request(close_request_connection)
 
     from .api import register_blueprints
@@ -135,10 +135,13 @@ def _limit_body():
     return None
 
 
-def _nosniff(response):
+def _safe_headers(response):
     """`X-Content-Type-Options: nosniff` on every answer (error responses set it too, and
-    the device fast path on its own answers)."""
+    the device fast path on its own answers); an answer to a request with credentials is
+    someone's data, never for a shared cache."""
     response.headers.setdefault(*NOSNIFF)
+    if "Authorization" in request.headers:
+        response.headers.setdefault("Cache-Control", "private, no-store")
     return response
 
 

@@ -314,6 +314,15 @@ def test_nosniff_on_every_kind_of_answer(client):
     assert [a.status_code for a in answers][:5] == [200, 200, 404, 200, 200]
 
 
+def test_answers_with_credentials_are_kept_from_shared_caches(client):
+    cadre, headers = cadre_login(client)
+    private = [client.get("/api/v1/me/presence", headers=headers),
+               client.get(f"/api/v1/pings?cadre_id={cadre.id}", headers=headers),
+               client.get("/api/v1/flags", headers=headers)]
+    assert [a.headers.get("Cache-Control") for a in private] == ["private, no-store"] * 3
+    assert "no-store" not in client.get("/api/v1/openapi.json").headers.get("Cache-Control", "")
+
+
 # --- an unreachable database: 503 with Retry-After -------------------------------------------
 
 def _closed_port() -> int:
