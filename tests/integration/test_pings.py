@@ -10,7 +10,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pytest
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
@@ -32,28 +31,9 @@ from .helpers import (
     make_cadre,
     make_user,
 )
+from .ping_helpers import phone, ping, village_points
 
 pytestmark = pytest.mark.device_paths
-
-
-def phone(**post):
-    """A cadre posted to a village (VILLAGE unless `village=`), and their phone's headers."""
-    cadre = make_cadre(**post)
-    _, token = people.create_device(cadre.id)
-    return cadre, {"Authorization": f"Device {token}"}
-
-
-def village_points():
-    """(a point well inside VILLAGE, a point ~2 km outside it) in WGS-84 (lat, lon)."""
-    boundary = to_shape(db.session.get(Region, VILLAGE).boundary)
-    inside = boundary.representative_point()
-    return (inside.y, inside.x), (boundary.bounds[3] + 0.02, inside.x)
-
-
-def ping(lat, lon, minutes_ago=10, **extra):
-    moment = datetime.now(UTC) - timedelta(minutes=minutes_ago)
-    return {"id": str(uuid.uuid4()), "recorded_at": moment.isoformat(), "lat": lat, "lon": lon,
-            "accuracy": 10, **extra}
 
 
 def stored() -> int:
@@ -356,50 +336,3 @@ def test_reads_are_scoped_paginated_geojson_and_logged(client):
     assert ranged.get_json()["total"] == 2
     naive = client.get("/api/v1/pings?from=2026-11-01T00:00:00", headers=headers)
     assert naive.status_code == 422
-
-
-def test_boundary_change_refreshes_the_fence_cache(client, tmp_path):
-    import json
-
-    from shapely.geometry import box, mapping
-
-    _, headers = phone(village=OTHER_VILLAGE)
-    boundary = to_shape(db.session.get(Region, OTHER_VILLAGE).boundary)
-    point = boundary.representative_point()
-    assert client.post("/api/v1/pings", json=ping(point.y, point.x),
-                       headers=headers).get_json()["results"][0]["fence"] == "inside"
-    far = box(point.x + 0.1, point.y + 0.1, point.x + 0.11, point.y + 0.11)
-    path = tmp_path / "moved.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "geometry": mapping(far),
-        "properties": {"code": OTHER_VILLAGE, "name": "挪走的村"}}]}))
-    db.session.commit()
-    try:
-        result = client.application.test_cli_runner().invoke(
-            args=["geodata", "import", str(path), "--level", "village"])
-        assert result.exit_code == 0, result.output
-        assert client.post("/api/v1/pings", json=ping(point.y, point.x),
-                           headers=headers).get_json()["results"][0]["fence"] == "outside"
-    finally:  # put the demo boundary back for the other tests
-        from fieldapp.services.geodata.boundaries import import_features, load_features
-        from fieldapp.services.people.demo import FILES
-
-        db.session.commit()
-        assert import_features(load_features(FILES[2][1]), "village").ok
-
-
-def test_vectorised_fence_matches_scalar_shapely(client):
-    """The batch verdicts equal a plain per-point Shapely computation."""
-    _, headers = phone()
-    boundary = to_shape(db.session.get(Region, VILLAGE).boundary)
-    rng = np.random.default_rng(3)
-    minx, miny, maxx, maxy = boundary.bounds
-    lats = rng.uniform(miny - 0.01, maxy + 0.01, 200)
-    lons = rng.uniform(minx - 0.01, maxx + 0.01, 200)
-    body = client.post("/api/v1/pings", headers=headers, json={"pings": [
-        ping(float(a), float(o), accuracy=5) for a, o in zip(lats, lons, strict=True)]}).get_json()
-    from shapely.geometry import Point
-
-    for r, a, o in zip(body["results"], lats, lons, strict=True):
-        inside = boundary.contains(Point(o, a))
-        assert (r["distance_m"] == 0) == inside

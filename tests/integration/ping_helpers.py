@@ -1,0 +1,33 @@
+"""A phone with a device token, and pings for it, for the ping tests."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from geoalchemy2.shape import to_shape
+
+from fieldapp.extensions import db
+from fieldapp.models import Region
+from fieldapp.services.people import registry as people
+
+from .helpers import VILLAGE, make_cadre
+
+
+def phone(**post):
+    """A cadre posted to a village (VILLAGE unless `village=`), and their phone's headers."""
+    cadre = make_cadre(**post)
+    _, token = people.create_device(cadre.id)
+    return cadre, {"Authorization": f"Device {token}"}
+
+
+def village_points():
+    """(a point well inside VILLAGE, a point ~2 km outside it) in WGS-84 (lat, lon)."""
+    boundary = to_shape(db.session.get(Region, VILLAGE).boundary)
+    inside = boundary.representative_point()
+    return (inside.y, inside.x), (boundary.bounds[3] + 0.02, inside.x)
+
+
+def ping(lat, lon, minutes_ago=10, **extra):
+    moment = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return {"id": str(uuid.uuid4()), "recorded_at": moment.isoformat(), "lat": lat, "lon": lon,
+            "accuracy": 10, **extra}
