@@ -6,14 +6,8 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from flask_jwt_extended import create_access_token
@@ -24,9 +18,8 @@ from fieldapp.models import Leave, Ping, WorkReport
 from fieldapp.services.people import registry as people
 
 from .helpers import admin_headers, cadre_login, make_cadre
+from .servers import SECRET, free_port, gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
-SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 DEEP = b"[" * 100_000
 HUGE = [2**31, 2**63, 2**64, 10**30]  # past PostgreSQL's INTEGER, BIGINT, and far past
 
@@ -119,29 +112,8 @@ def test_any_non_multipart_body_is_held_to_the_json_limit(client, configure, con
 @pytest.fixture()
 def server(ctx, database_url, tmp_path):
     """fieldapp under gunicorn (one sync worker) on a free port, on the test's database."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "FIELDAPP_DATABASE_URL": database_url, "FIELDAPP_SECRET_KEY": SECRET,
-           "FIELDAPP_UPLOAD_DIR": str(tmp_path / "uploads")}
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "1", "--log-level",
-         "warning", "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env)
-    try:
-        for _ in range(200):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                conn.request("GET", "/healthz")
-                conn.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
+    with gunicorn(database_url, tmp_path, "--workers", "1") as port:
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def chunked_post(port: int, path: str, headers: dict, body: bytes):
@@ -325,14 +297,8 @@ def test_answers_with_credentials_are_kept_from_shared_caches(client):
 
 # --- an unreachable database: 503 with Retry-After -------------------------------------------
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]  # closed again when the probe is
-
-
 @pytest.mark.parametrize("url", [
-    f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/postgres?connect_timeout=2",
+    f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/postgres?connect_timeout=2",
     "sqlite:////nonexistent-directory/fieldapp.db",
 ], ids=["postgis-closed-port", "sqlite-unreadable-path"])
 def test_an_unreachable_database_answers_503_with_retry_after(url, tmp_path):

@@ -3,24 +3,18 @@ OsmAnd's `?id=<token>` (and deviceid, device_id, token, however encoded) and Aut
 values as ***, in the access log and in the error log."""
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
-from pathlib import Path
 
 from fieldapp.extensions import db
 from fieldapp.services.people import registry as people
 
 from .helpers import make_cadre
 from .presence_helpers import inside
+from .servers import ROOT, gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 FORMAT = ('%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" q=%(q)s '
           'auth=%({authorization}i)s env=%({query_string}e)s raw=%({raw_uri}e)s')
 
@@ -30,12 +24,6 @@ def start_sh_logger_class() -> str:
     found = re.search(r"--logger-class\s+(\S+)", (ROOT / "scripts/start.sh").read_text())
     assert found, "scripts/start.sh runs gunicorn without a masking --logger-class"
     return found.group(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str, headers: dict | None = None, data: bytes | None = None) -> int:
@@ -52,24 +40,13 @@ def test_gunicorn_logs_carry_no_device_token(ctx, database_url, tmp_path):
     _, token = people.create_device(cadre.id, "phone")
     lat, lon = inside("410922100201")
     db.session.rollback()  # on SQLite the test's transaction would hold the write lock
-    port, access, errors = free_port(), tmp_path / "access.log", tmp_path / "error.log"
-    env = {**os.environ, "FIELDAPP_DATABASE_URL": database_url,
-           "FIELDAPP_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
-           "FIELDAPP_UPLOAD_DIR": str(tmp_path / "uploads")}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "1", "--threads", "2",
-         "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--log-level", "info",
-         "--access-logfile", str(access), "--error-logfile", str(errors),
-         "--access-logformat", FORMAT, "--logger-class", start_sh_logger_class(), "wsgi:app"],
-        cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if get(f"{base}/healthz") == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+    access, errors = tmp_path / "access.log", tmp_path / "error.log"
+    with gunicorn(database_url, tmp_path, "--workers", "1", "--threads", "2",
+                  "--worker-class", "gthread", "--log-level", "info",
+                  "--access-logfile", str(access), "--error-logfile", str(errors),
+                  "--access-logformat", FORMAT, "--logger-class", start_sh_logger_class()
+                  ) as port:
+        base = f"http://127.0.0.1:{port}"
         now = int(datetime.now(UTC).timestamp()) - 60
         fix = f"lat={lat}&lon={lon}&timestamp={now}"
         osmand = f"{base}/api/v1/ingest/osmand"
@@ -84,9 +61,6 @@ def test_gunicorn_logs_carry_no_device_token(ctx, database_url, tmp_path):
                                             "Content-Type": "application/json"}, body) == 200
         assert get(f"{base}/api/v1/pings?token={token}",
                    {"Authorization": f"Bearer {token}"}) == 401
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     written = access.read_text()
     assert len(written.splitlines()) >= 8
     assert token not in written and token not in errors.read_text()

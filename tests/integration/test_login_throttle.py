@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import redis
@@ -24,9 +19,8 @@ import redis
 from fieldapp.extensions import db
 
 from .helpers import PASSWORD, at_once, make_user
+from .servers import gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
-SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 REDIS = "redis://127.0.0.1:6379/15"
 
 
@@ -151,30 +145,10 @@ def test_the_429_is_documented(client):
 @pytest.fixture()
 def two_workers(ctx, database_url, tmp_path):
     """fieldapp under gunicorn with two worker processes on the test's database."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "FIELDAPP_DATABASE_URL": database_url, "FIELDAPP_SECRET_KEY": SECRET,
-           "FIELDAPP_UPLOAD_DIR": str(tmp_path / "uploads"),
-           "FIELDAPP_RATELIMIT_STORAGE_URI": "", "FIELDAPP_LOGIN_RATE_LIMIT": "10 per hour"}
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--log-level",
-         "warning", "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env)
-    try:
-        for _ in range(300):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                conn.request("GET", "/healthz")
-                conn.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
+    with gunicorn(database_url, tmp_path, "--workers", "2", env={
+            "FIELDAPP_RATELIMIT_STORAGE_URI": "", "FIELDAPP_LOGIN_RATE_LIMIT": "10 per hour"}
+            ) as port:
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def post_login(port: int, username: str, password: str) -> tuple[int, str | None]:
