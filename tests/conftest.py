@@ -15,6 +15,7 @@ import contextvars
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -83,14 +84,24 @@ def _postgis_database(admin_url: str):
     return url.render_as_string(hide_password=False), drop
 
 
-@pytest.fixture(scope="session")
-def database_url(backend, tmp_path_factory, request):
+@contextmanager
+def empty_database(backend: str, folder: Path, request):
+    """An empty database of `backend`: a SpatiaLite file in `folder`, or a PostGIS database
+    of its own, dropped afterwards."""
     if backend == "spatialite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('spatialite') / 'fieldapp.db'}"
+        yield f"sqlite:///{folder / 'fieldapp.db'}"
         return
     url, drop = _postgis_database(request.getfixturevalue("postgres_admin_url"))
-    yield url
-    drop()
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory, request):
+    with empty_database(backend, tmp_path_factory.mktemp("spatialite"), request) as url:
+        yield url
 
 
 def _create_app(database_url: str, upload_dir: str, **settings):

@@ -130,14 +130,10 @@ def v1_hash(fields: dict) -> str:
 @pytest.fixture()
 def fresh_database(backend, tmp_path, request):
     """An empty database of the backend under test, for running the migrations on."""
-    if backend == "spatialite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    from tests.conftest import _postgis_database
+    from tests.conftest import empty_database
 
-    url, drop = _postgis_database(request.getfixturevalue("postgres_admin_url"))
-    yield url
-    drop()
+    with empty_database(backend, tmp_path, request) as url:
+        yield url
 
 
 def test_upgrading_to_0007_keeps_old_events_verifying_and_attests_every_finding(
