@@ -16,14 +16,14 @@ from ..db.connections import request_connection
 from ..services.access.access_log import log_access
 from ..services.ingest import phone_apps, pings
 from ..services.ingest.ping_queries import ping_dict, ping_feature, pings_query
-from .pagination import page_of
+from .pagination import page_of, page_schema
 from .schemas.ingest import (
     IngestOut,
     PingBatch,
     PingFeatureCollection,
     PingFilter,
     PingIn,
-    PingPage,
+    PingOut,
 )
 from .security import cadre_or_device_required, login_required, requested_cadre
 
@@ -49,7 +49,7 @@ def post_pings():
 @blp.route("/pings", methods=["GET"])
 @login_required()
 @blp.arguments(PingFilter, location="query")
-@blp.alt_response(200, schema=PingPage, description="a page of pings")
+@blp.alt_response(200, schema=page_schema(PingOut), description="a page of pings")
 @blp.alt_response(200, schema=PingFeatureCollection, content_type=GEOJSON,
                   description="the same page as GeoJSON")
 def list_pings(args):

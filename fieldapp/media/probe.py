@@ -23,11 +23,13 @@ import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 
 import imagehash
 from PIL import Image, UnidentifiedImageError
 from pillow_heif import register_heif_opener
+
+from ..domain.dates import supported_moment
 
 register_heif_opener()
 log = logging.getLogger(__name__)
@@ -66,19 +68,10 @@ TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
              8: Image.Transpose.ROTATE_90}
 
 
-# Capture times a file may carry (the API's supported dates, 2000–2099, in UTC); any other
-# is nonsense from a reset clock or a hostile file and is treated as absent.
-FIRST_TAKEN, END_TAKEN = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
-
-
 def plausible_time(moment: datetime) -> datetime | None:
-    """`moment` (aware) if it lies within the supported dates, else None; year 1 at +14:00
-    and year 9999 at -14:00 leave what a datetime can hold in UTC, so they are None too."""
-    try:
-        utc = moment.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-    return moment if FIRST_TAKEN <= utc < END_TAKEN else None
+    """`moment` (aware) if it lies within the API's supported dates, else None: any other
+    is nonsense from a reset clock or a hostile file, treated as absent."""
+    return moment if supported_moment(moment) else None
 
 
 class BadMedia(ValueError):

@@ -80,13 +80,6 @@ class PingOut(Schema):
     device_id = fields.Integer(allow_none=True)
 
 
-class PingPage(Schema):
-    items = fields.List(fields.Nested(PingOut))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-
-
 class PingProperties(PingOut):
     class Meta:
         exclude = ("id",)
