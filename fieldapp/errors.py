@@ -55,7 +55,8 @@ class Unprocessable(ServiceError):
 
 
 class Busy(ServiceError):
-    """503: the work is refused for now (every decode slot is taken); retry after a while."""
+    """503: the work is refused for now (every decode slot is taken, a store that holds
+    shared state cannot be reached); retry after a while."""
 
     status = 503
 

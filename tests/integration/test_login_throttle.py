@@ -136,6 +136,15 @@ def test_parallel_guesses_cannot_slip_past_the_limit(client, storage):
     assert sorted(answered) == [401] * 10 + [429] * 6
 
 
+def test_an_unreachable_redis_refuses_the_login_with_503(client, configure):
+    """A guess the throttle cannot count is not checked: no token, and retry later."""
+    make_user("cannot-count", "admin")
+    configure(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    response = attempt(client, "cannot-count", PASSWORD)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "access_token" not in response.get_json()
+
+
 def test_the_429_is_documented(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     responses = spec["paths"]["/api/v1/auth/token"]["post"]["responses"]

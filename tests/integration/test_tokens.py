@@ -8,7 +8,15 @@ from sqlalchemy import text
 
 from fieldapp.extensions import db
 
-from .helpers import PASSWORD, TOWNSHIP, admin_headers, cadre_login, login, make_user
+from .helpers import (
+    PASSWORD,
+    TOWNSHIP,
+    admin_headers,
+    at_once,
+    cadre_login,
+    login,
+    make_user,
+)
 
 ME = "/api/v1/cadres"
 
@@ -98,6 +106,18 @@ def test_logout_revokes_the_token_in_use_only(client):
     assert_revoked(client.get(ME, headers=phone))
     assert_revoked(client.post("/api/v1/auth/logout", headers=phone))
     assert client.get(ME, headers=laptop).status_code == 200
+
+
+def test_the_same_logout_twice_at_once_stores_one_revocation(client):
+    """A phone that retries its logout: both answers are a logout or its token's 401."""
+    make_user("twice", "admin")
+    phone = login(client, "twice")
+    db.session.rollback()
+    answers = at_once(lambda: client.post("/api/v1/auth/logout", headers=phone).status_code,
+                      times=2)
+    assert sorted(answers) in ([204, 204], [204, 401])
+    assert db.session.scalar(text("SELECT count(*) FROM revoked_tokens")) == 1
+    assert_revoked(client.get(ME, headers=phone))
 
 
 def test_logout_needs_a_token(client):

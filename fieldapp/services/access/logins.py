@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection
 
 from ...config import LoginSettings
 from ...db.engines import insert_for
-from ...errors import Unauthorized
+from ...errors import Busy, Unauthorized
 from ...extensions import db
 from ...models import LoginFailure, RevokedToken, User
 from ...models.types import utcnow
@@ -110,8 +110,9 @@ def revoke_token(user: User, payload: dict) -> None:
     now = utcnow()
     db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
     expires = datetime.fromtimestamp(payload["exp"], UTC)
-    if db.session.get(RevokedToken, payload["jti"]) is None:
-        db.session.add(RevokedToken(jti=payload["jti"], user_id=user.id, expires_at=expires))
+    revoked = insert_for(db.engine, RevokedToken).values(
+        jti=payload["jti"], user_id=user.id, expires_at=expires)
+    db.session.execute(revoked.on_conflict_do_nothing(index_elements=["jti"]))  # a retry
     db.session.commit()
 
 
@@ -167,11 +168,17 @@ class RedisCounters:
         self._redis = redis.Redis.from_url(uri)
 
     def add(self, key: str, window_ends: int, amount: int) -> int:
+        import redis
+
         name = f"fieldapp:login:{key}:{window_ends}"
         pipe = self._redis.pipeline()
         pipe.incrby(name, amount)
         pipe.expireat(name, window_ends + 1)
-        return int(pipe.execute()[0])
+        try:
+            return int(pipe.execute()[0])
+        except redis.RedisError as exc:  # no count, no login: a guess must not go uncounted
+            raise Busy("the login throttle's store is unavailable; try again shortly",
+                       retry_after_s=5) from exc
 
 
 def counters_for(settings: LoginSettings, conn_factory):
