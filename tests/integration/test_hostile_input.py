@@ -236,7 +236,7 @@ def test_leave_in_year_9999_is_422(client):
 def test_timestamps_at_the_extremes_are_422(client, path, query):
     cadre, headers = cadre_login(client)
     response = client.get(f"{path}?cadre_id={cadre.id}&{query}", headers=headers)
-    assert set(assert_error(response, 422)["errors"]) <= {"from", "to"}
+    assert set(assert_error(response, 422)["errors"]) in ({"from"}, {"to"}, {"from", "to"})
 
 
 def test_presence_dates_at_the_extremes_are_422(client):

@@ -236,6 +236,7 @@ def test_reuse_details_go_to_reviewers_only(client, ctx):
     own_view = client.get(f"/api/v1/media/{two['id']}", headers=second_headers).get_json()
     assert own_view["checks"]["reuse"] == {"failed": True}
     listed = client.get("/api/v1/media", headers=second_headers).get_json()["items"]
+    assert listed
     assert all(i["checks"]["reuse"] == {"failed": True} for i in listed)
 
     make_user("insp", "inspector", regions=[TOWNSHIP])

@@ -1,12 +1,12 @@
 """Request and response schemas of the access log."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
-ID = validate.Range(min=1, max=2**31 - 1)  # users and cadres have INTEGER keys on PostgreSQL
+from . import Id
 
 
 class AccessLogFilter(Schema):
-    cadre_id = fields.Integer(validate=ID, metadata={"description": "whose data was read"})
-    viewer = fields.Integer(validate=ID, metadata={"description": "the reader's user id"})
+    cadre_id = Id(metadata={"description": "whose data was read"})
+    viewer = Id(metadata={"description": "the reader's user id"})
     from_ = fields.AwareDateTime(data_key="from", attribute="from")
     to = fields.AwareDateTime()
 

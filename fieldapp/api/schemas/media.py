@@ -3,6 +3,8 @@ from flask import g
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from . import Id
+
 CRS = validate.OneOf(["wgs84", "gcj02", "bd09"])
 CLIENT_ID = validate.Length(min=1, max=64)
 
@@ -58,7 +60,7 @@ class Checks(fields.Dict):
 
 
 class MediaFilter(Schema):
-    cadre_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    cadre_id = Id()
     from_ = fields.AwareDateTime(data_key="from", attribute="from")
     to = fields.AwareDateTime()
 

@@ -72,9 +72,10 @@ def evidence_map(finding: Finding, scope: Scope) -> dict:
             Ping.id.in_(ping_ids), Ping.cadre_id == finding.cadre_id,
             scope.instant_clause(Ping.recorded_at, finding.cadre_id))
                                    .order_by(Ping.recorded_at))
-        features.extend({**ping_feature(p), "properties": {**ping_feature(p)["properties"],
-                                                           "role": "evidence"}}
-                        for p in pings)
+        for ping in pings:
+            feature = ping_feature(ping)
+            feature["properties"]["role"] = "evidence"
+            features.append(feature)
     return {"type": "FeatureCollection", "features": features}
 
 

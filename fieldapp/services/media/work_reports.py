@@ -1,15 +1,13 @@
 """Work reports (工作纪实) with the fence test on their location, and the monthly record."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...config import Settings
 from ...domain.coords import to_wgs84
-from ...domain.dates import month_bounds, start_of
+from ...domain.dates import end_of, month_bounds, start_of
 from ...errors import Unprocessable
 from ...extensions import db
 from ...models import Cadre, MediaItem, WorkReport
@@ -86,7 +84,7 @@ def monthly(settings: Settings, scope: Scope, cadre_id: int, month: str) -> dict
     reports = db.session.scalars(select(WorkReport).where(
         WorkReport.cadre_id == cadre_id,
         WorkReport.occurred_at >= start_of(first, zone),
-        WorkReport.occurred_at < start_of(last + timedelta(days=1), zone),
+        WorkReport.occurred_at < end_of(last, zone),
         scope.instant_clause(WorkReport.occurred_at, cadre_id))
         .order_by(WorkReport.occurred_at, WorkReport.id)).all()
     rows = []
