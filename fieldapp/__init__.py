@@ -19,7 +19,9 @@ from .db.engines import (
     ping_when_idle,
 )
 from .errors import NOSNIFF, TOO_DEEP, TooLarge, error_response, register_error_handlers
-from .extensions import db, jwt, migrate, rest_api
+from .extensions import babel, csrf, db, jwt, migrate, rest_api
+from .i18n import DEFAULT_LANGUAGE, select_language
+from .web.assets import vendored
 
 API_SETTINGS = {
     "API_TITLE": "fieldapp",
@@ -28,7 +30,9 @@ API_SETTINGS = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+    # served from fieldapp/static/vendor/ (tools/vendor_assets.py), never a CDN
+    "OPENAPI_SWAGGER_UI_URL": vendored("swagger-ui-dist"),
+    "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},  # no calls to validator.swagger.io
 }
 
 class IdConverter(IntegerConverter):
@@ -79,6 +83,12 @@ def create_app(config: dict | None = None) -> Flask:
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=settings["TOKEN_TTL_S"]),
         MAX_CONTENT_LENGTH=(settings["MAX_VIDEO_MB"] + 1) * 1024 * 1024,
         JSON_SORT_KEYS=False,
+        WTF_CSRF_CHECK_DEFAULT=False,  # the pages check it (web/); the API takes bearer tokens
+        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the login session
+        BABEL_DEFAULT_LOCALE=DEFAULT_LANGUAGE,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="fieldapp_session",
     )
     app.extensions[SETTINGS_KEY] = Settings.from_config(app.config)
     db.init_app(app)
@@ -94,6 +104,8 @@ def create_app(config: dict | None = None) -> Flask:
     rest_api.register_converter(BigIdConverter, _id_param)
     jwt.init_app(app)
     _jwt_errors()
+    babel.init_app(app, locale_selector=select_language)
+    csrf.init_app(app)
     register_error_handlers(app)
     app.before_request(_limit_body)
     app.after_request(_safe_headers)
@@ -102,8 +114,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .api import register_blueprints
     from .api.ingest_fast_path import DevicePingFastPath
     from .cli import register_commands
+    from .web import register_pages
 
     register_blueprints(app)
+    register_pages(app)
     register_commands(app)
     if settings["DEVICE_FAST_PATH"]:
         app.wsgi_app = DevicePingFastPath(app)

@@ -49,6 +49,9 @@ SETTINGS: list[Setting] = [
     Setting("UPLOAD_DIR", "uploads", str, "Local media store (content-addressed)"),
     Setting("TIMEZONE", "Asia/Shanghai", str, "Zone in which local days are counted"),
     Setting("TOKEN_TTL_S", 12 * 3600, int, "Lifetime of an access token, seconds"),
+    Setting("SESSION_IDLE_MIN", 30, int,
+            "Minutes without a request after which a console login ends (it ends after "
+            "TOKEN_TTL_S in any case)"),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", str,
             "Failed logins allowed per client address (over all accounts) in a window; past "
             "it that address is answered 429 with Retry-After until the window ends"),
@@ -104,6 +107,14 @@ SETTINGS: list[Setting] = [
     Setting("LEAVE_MAX_DAYS", 90, int, "Longest single leave, days"),
     Setting("LEAVE_MAX_RETRO_DAYS", 30, int, "How far back leave may be entered after the fact"),
     Setting("EVALUATION_MAX_DAYS", 93, int, "Longest range one evaluation may cover, days"),
+    Setting("BASEMAP_URL", "", str,
+            "XYZ tile template drawn under the console's maps, e.g. "
+            "https://tiles.example/{z}/{x}/{y}.png. Empty: no basemap (boundaries and fixes "
+            "as vectors, which works offline)"),
+    Setting("BASEMAP_CRS", "wgs84", str,
+            "Coordinates of those tiles: wgs84 (also Tianditu's CGCS2000) or gcj02 "
+            "(AMap-style; fixes and boundaries are shifted for display only)"),
+    Setting("BASEMAP_ATTRIBUTION", "", str, "Attribution shown with the basemap"),
     Setting("DEMO_PASSWORD", "fieldapp-demo", str,
             "Password given to demo logins by `flask demo load` (demo data only)"),
 ]
@@ -161,6 +172,10 @@ def _check(values: dict[str, Any]) -> None:
     if values["RATELIMIT_STORAGE_URI"].split("://")[0] not in ("", "redis", "rediss"):
         raise SystemExit("fieldapp: FIELDAPP_RATELIMIT_STORAGE_URI must be empty (counters in "
                          "the database) or redis://HOST:PORT/DB, so every worker shares them")
+    if values["BASEMAP_CRS"] not in ("wgs84", "gcj02"):
+        raise SystemExit("fieldapp: FIELDAPP_BASEMAP_CRS must be wgs84 or gcj02")
+    if values["SESSION_IDLE_MIN"] < 1:
+        raise SystemExit("fieldapp: FIELDAPP_SESSION_IDLE_MIN must be at least 1")
     try:
         ZoneInfo(values["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, has_request_context, jsonify, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -100,7 +100,15 @@ def too_deep_response():
     return error_response(400, TOO_DEEP, {"json": [TOO_DEEP]})
 
 
+PAGE_PREFIXES = ("/console", "/m/")  # pages: errors are HTML (web/errors.py)
+ERROR_PAGE = "fieldapp.error_page"  # its renderer, in app.extensions
+
+
 def error_response(code: int, message: str, errors: dict | None = None, headers=None):
+    """The one JSON error shape; under a page's URL, the error page instead."""
+    page = current_app.extensions.get(ERROR_PAGE) if has_request_context() else None
+    if page is not None and request.path.startswith(PAGE_PREFIXES):
+        return page(code, message, headers)
     body = {"code": code, "status": HTTPStatus(code).phrase, "message": message,
             "errors": errors or {}}
     response = jsonify(body)

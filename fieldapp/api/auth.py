@@ -17,18 +17,6 @@ from .security import login_required
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in and out")
 
-COUNTERS = "fieldapp.login_counters"  # their key in app.extensions
-
-
-def _counters():
-    """This app's throttle counters (a Redis client is made once per app)."""
-    settings = app_settings().login
-    made = current_app.extensions.setdefault(COUNTERS, {})
-    if settings.storage_uri not in made:
-        made[settings.storage_uri] = logins.counters_for(settings, request_connection)
-    return made[settings.storage_uri]
-
-
 @blp.route("/token", methods=["POST"])
 @blp.arguments(Credentials)
 @blp.response(200, TokenOut)
@@ -42,7 +30,9 @@ def token(credentials):
     the address, or the account, is answered 429 until its window ends, without the
     password being checked.
     """
-    user = logins.log_in(app_settings().login, _counters(), request_connection(),
+    settings = app_settings().login
+    user = logins.log_in(settings, logins.counters_for(settings, request_connection),
+                         request_connection(),
                          request.remote_addr or "", credentials["username"],
                          credentials["password"])
     if isinstance(user, logins.Throttled):

@@ -22,6 +22,7 @@ counted failure.
 """
 from __future__ import annotations
 
+import functools
 import math
 import random
 import time
@@ -182,10 +183,16 @@ class RedisCounters:
 
 
 def counters_for(settings: LoginSettings, conn_factory):
-    """Where the counters live: Redis when configured, else the database."""
+    """Where the counters live: Redis when configured (one client per URL and process),
+    else the database (through `conn_factory`)."""
     if settings.storage_uri.startswith(("redis://", "rediss://")):
-        return RedisCounters(settings.storage_uri)
+        return _redis_counters(settings.storage_uri)
     return DatabaseCounters(conn_factory)
+
+
+@functools.cache
+def _redis_counters(uri: str) -> RedisCounters:
+    return RedisCounters(uri)
 
 
 class LoginThrottle:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...config import Settings
 from ...domain.findings import APPEALABLE, TRANSITIONS, IllegalTransition, next_status
@@ -22,12 +22,30 @@ REVIEWERS = ("inspector", "admin")
 
 
 def queue_query(scope: Scope, filters: dict):
-    """Visible findings, most severe first, then oldest first."""
-    query = where_equal(select(Finding).where(scope.findings_clause()), filters, {
-        "status": Finding.status, "kind": Finding.kind, "cadre_id": Finding.cadre_id})
+    """Visible findings, most severe first, then oldest first. Filters: status, kind,
+    cadre_id, assignee_id, region (a code prefix), from/to (raised in [from, to)), period
+    ((first, last) dates the finding's period overlaps)."""
+    return _filtered(select(Finding), scope, filters).order_by(
+        Finding.severity.desc(), Finding.created_at, Finding.id)
+
+
+def status_counts(scope: Scope, filters: dict) -> dict[str, int]:
+    """How many visible findings each status holds, under every filter but status."""
+    others = {k: v for k, v in filters.items() if k != "status"}
+    counted = _filtered(select(Finding.status, func.count()), scope, others)
+    return dict(db.session.execute(counted.group_by(Finding.status)).all())
+
+
+def _filtered(query, scope: Scope, filters: dict):
+    query = where_equal(query.where(scope.findings_clause()), filters, {
+        "status": Finding.status, "kind": Finding.kind, "cadre_id": Finding.cadre_id,
+        "assignee_id": Finding.assignee_id})
     query = in_region(query, filters, Finding.region_code)
     query = in_time_range(query, Finding.created_at, filters)
-    return query.order_by(Finding.severity.desc(), Finding.created_at, Finding.id)
+    if "period" in filters:
+        first, last = filters["period"]
+        query = query.where(Finding.period_start <= last, Finding.period_end >= first)
+    return query
 
 
 def visible_finding(scope: Scope, flag_id: int) -> Finding:

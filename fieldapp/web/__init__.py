@@ -1,0 +1,41 @@
+"""Server-rendered pages: the supervisors' console under /console/ (Jinja + htmx, Leaflet
+maps). Same services and the same scope as api/; cookie sessions with CSRF on every form.
+
+Where each page is handled (templates in web/templates/console/):
+
+    /console/login, /logout, /lang/<code>   web/sessions.py
+    /console/                               web/console/__init__.py (start page by role)
+    /console/findings                       web/console/queue.py      → services/findings/
+    /console/findings/<id>                  web/console/dossier.py    → services/findings/
+    /console/cadres/<id>                    web/console/cadres.py     → services/presence/
+    /console/townships/<code>               web/console/townships.py → services/presence/
+    /console/leaves                         web/console/leaves.py     → services/presence/leaves.py
+"""
+from __future__ import annotations
+
+from flask import Flask, redirect, url_for
+from flask.sessions import SecureCookieSessionInterface
+
+from ..errors import ERROR_PAGE
+from . import errors, templating
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie session, marked Secure whenever the page came over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        from flask import request
+
+        return request.is_secure or super().get_cookie_secure(app)
+
+
+def register_pages(app: Flask) -> None:
+    from .console import blp as console
+    from .sessions import blp as sessions
+
+    app.session_interface = SessionCookies()
+    app.register_blueprint(sessions)
+    app.register_blueprint(console)
+    templating.install(app)
+    app.extensions[ERROR_PAGE] = errors.error_page
+    app.add_url_rule("/", "root", lambda: redirect(url_for("console.start")))

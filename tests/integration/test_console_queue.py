@@ -1,0 +1,62 @@
+"""The console's queue page and its login, through the Flask test client."""
+from __future__ import annotations
+
+from datetime import date
+
+from fieldapp.extensions import db
+from fieldapp.models import Finding
+
+from .helpers import TOWNSHIP, make_cadre, make_user
+from .page_helpers import page_login, post_form
+
+
+def _finding(cadre_id: int, kind: str = "not_resident", status: str = "open", **extra):
+    finding = Finding(key=f"{kind}:{cadre_id}:{status}", cadre_id=cadre_id,
+                      region_code="410922100201", kind=kind, severity=3, status=status,
+                      summary="stored", evidence={"counts": {
+                          "required_nights": 3, "present_nights": 0, "no_data_nights": 1,
+                          "required_days": 5, "present_days": 5, "no_data_days": 0},
+                          "period": {"policy": "weekly_5d4n"}},
+                      period_start=date(2026, 11, 16), period_end=date(2026, 11, 22), **extra)
+    db.session.add(finding)
+    db.session.commit()
+    return finding
+
+
+def test_a_page_needs_a_login_and_comes_back_after_it(client):
+    answer = client.get("/console/findings?kind=absent")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/console/login?next=")
+    make_user("insp", "inspector", regions=[TOWNSHIP])
+    form = client.get(answer.headers["Location"])
+    from .page_helpers import csrf_token
+    logged_in = client.post(answer.headers["Location"], data={
+        "username": "insp", "password": "correct-horse-battery",
+        "csrf_token": csrf_token(form.get_data(as_text=True))})
+    assert logged_in.status_code == 302
+    assert logged_in.headers["Location"] == "/console/findings?kind=absent"
+
+
+def test_queue_lists_names_and_chinese_summary(client):
+    cadre = make_cadre(name="李强")
+    _finding(cadre.id)
+    make_user("insp", "inspector", regions=[TOWNSHIP])
+    assert page_login(client, "insp").status_code == 302
+    page = client.get("/console/findings").get_data(as_text=True)
+    assert 'data-kind="not_resident"' in page and "李强" in page
+
+
+def test_bulk_assign_needs_the_csrf_token(client):
+    cadre = make_cadre()
+    finding = _finding(cadre.id)
+    make_user("insp", "inspector", regions=[TOWNSHIP])
+    page_login(client, "insp")
+    refused = client.post("/console/findings/assign", data={"ids": finding.id, "note": "x"})
+    assert refused.status_code == 400
+    assert db.session.get(Finding, finding.id).status == "open"
+    done = post_form(client, "/console/findings", "/console/findings/assign",
+                     {"ids": finding.id, "note": "mine"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Finding, finding.id).status == "in_review"
+
