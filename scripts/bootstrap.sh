@@ -50,6 +50,8 @@ ensure_venv() {
         "$VENV/bin/python" -m pip install -qq -e "$ROOT[$extras]"
         echo "$want" > "$stamp"
     fi
+    # the console's Chinese message catalog (English is the source language)
+    "$VENV/bin/pybabel" -q compile -d "$ROOT/fieldapp/translations"
 }
 
 apt_install libsqlite3-mod-spatialite

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command 2: install what is missing and run the whole test suite on SpatiaLite and PostGIS.
-#   Installs libsqlite3-mod-spatialite and the Python packages (into .venv). Unless
+#   Installs libsqlite3-mod-spatialite, chromium and fonts-noto-cjk (for tests/browser/)
+#   and the Python packages (into .venv). Unless
 #   FIELDAPP_TEST_POSTGRES_URL is already set, it also installs PostgreSQL and the PostGIS
 #   package for its newest installed version (apt, as root or through sudo), starts that
 #   cluster if nothing answers on 127.0.0.1:5432, and sets FIELDAPP_TEST_POSTGRES_URL:
@@ -11,6 +12,9 @@
 #   Extra arguments go to pytest (e.g. -k ingest, --db spatialite); with a --db that leaves
 #   PostGIS out, PostgreSQL is neither installed nor needed.
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+# the browser tests drive Debian's Chromium (Playwright cannot download its own here);
+# the CJK font renders the console's Chinese in their screenshots
+apt_install chromium fonts-noto-cjk
 ensure_venv "dev"
 cd "$ROOT"
 

@@ -1,0 +1,89 @@
+"""An inspector's morning in the console, in Chromium through gunicorn, on each backend."""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from .conftest import PASSWORD, log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_login_then_the_queue_in_chinese(browse, console, backend):
+    page = browse()
+    page.goto(f"{console.base}/console/findings")
+    assert "/console/login" in page.url
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("form.login button").inner_text() == "登录"
+    screenshot(page, "login", backend)
+    log_in(page, console, "inspector1")
+    assert page.url.endswith("/console/findings")
+    row = page.locator(f'tr[data-finding-id="{console.finding_id}"]')
+    assert row.get_attribute("data-kind") == "not_resident"
+    assert console.commuter_name in row.inner_text()
+    assert "驻村不住村" in row.inner_text()
+    screenshot(page, "queue", backend)
+
+
+def test_filters_stay_in_the_url(browse, console):
+    page = browse()
+    log_in(page, console, "inspector1")
+    page.select_option("select[name=kind]", "not_resident")
+    page.select_option("select[name=township]", console.township)
+    page.click("#filters button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "kind=not_resident" in page.url and f"township={console.township}" in page.url
+    kinds = page.locator("tr[data-finding-id]").evaluate_all(
+        "rows => rows.map(r => r.dataset.kind)")
+    assert kinds and set(kinds) == {"not_resident"}
+    page.reload()
+    assert page.locator("select[name=kind]").input_value() == "not_resident"
+
+
+def test_english_by_accept_language_and_by_the_switch(browse, console, backend):
+    page = browse(locale="en-US")
+    log_in(page, console, "inspector1")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Stationed but not resident" in page.locator(
+        f'tr[data-finding-id="{console.finding_id}"]').inner_text()
+    screenshot(page, "queue-en", backend)
+    page.click("header .langs a:has-text('中文')")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(browse, console):
+    page = browse()
+    log_in(page, console, "inspector1")
+    answer = page.request.post(f"{console.base}/console/findings/assign",
+                               form={"ids": str(console.finding_id), "note": "forged"})
+    assert answer.status == 400
+    assert status_of(console, console.finding_id) == "open"
+
+
+def test_api_docs_are_served_from_here(browse, console, backend):
+    page = browse()
+    page.goto(f"{console.base}/api/v1/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+    assert "fieldapp" in page.locator(".swagger-ui .info .title").inner_text()
+    screenshot(page, "api-docs", backend)
+
+
+def status_of(console, finding_id: int) -> str:
+    """The finding's status as the API reports it to an admin."""
+    token = _api_token(console, "admin")
+    request = urllib.request.Request(f"{console.base}/api/v1/flags/{finding_id}",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)["status"]
+
+
+def _api_token(console, username: str) -> str:
+    request = urllib.request.Request(
+        f"{console.base}/api/v1/auth/token", method="POST",
+        data=json.dumps({"username": username, "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)["access_token"]
