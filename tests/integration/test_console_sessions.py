@@ -21,7 +21,8 @@ def test_the_session_cookie_is_httponly_and_lax(client):
 def test_over_https_the_cookie_is_secure(client):
     make_user("insp", "inspector", regions=[TOWNSHIP])
     form = client.get("/console/login", base_url="https://localhost")
-    answer = client.post("/console/login", base_url="https://localhost", data={
+    answer = client.post("/console/login", base_url="https://localhost",
+                         headers={"Referer": "https://localhost/console/login"}, data={
         "username": "insp", "password": "correct-horse-battery",
         "csrf_token": csrf_token(form.get_data(as_text=True))})
     cookie = answer.headers["Set-Cookie"]
