@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from ...db.engines import insert_for
 from ...extensions import db
@@ -160,3 +161,41 @@ def _differences(finding: Finding, event: FindingEvent) -> list[str]:
     if evidence_digest(finding.evidence) != event.evidence_sha256:
         differ.append("evidence")
     return differ
+
+
+def verify_finding(finding: Finding) -> dict:
+    """The chain as it concerns one finding: each of its events' content against its hash,
+    its link to the event just before it in the whole chain (by id) and the link of the
+    event just after it (or the recorded head) back to it, and the finding's current state
+    against its latest event. {"ok", "checked": events checked, "problems": [{"event_id",
+    "problem": "content" | "previous_link" | "next_link" | "state" | "no_events",
+    "fields": what differs (state only)}]}, problems in event order."""
+    before, after = aliased(FindingEvent), aliased(FindingEvent)
+    previous_hash = (select(before.hash).where(before.id < FindingEvent.id)
+                     .order_by(before.id.desc()).limit(1).scalar_subquery())
+    next_prev_hash = (select(after.prev_hash).where(after.id > FindingEvent.id)
+                      .order_by(after.id).limit(1).scalar_subquery())
+    rows = db.session.execute(select(FindingEvent, previous_hash, next_prev_hash)
+                              .where(FindingEvent.flag_id == finding.id)
+                              .order_by(FindingEvent.id)).all()
+    if not rows:
+        return {"ok": False, "checked": 0,
+                "problems": [{"event_id": None, "problem": "no_events", "fields": []}]}
+    head = db.session.get(AuditHead, 1)
+    problems = []
+
+    def problem(event_id, name, fields=()):
+        problems.append({"event_id": event_id, "problem": name, "fields": list(fields)})
+
+    for event, previous, next_prev in rows:
+        if event_hash(event) != event.hash:
+            problem(event.id, "content")
+        if event.prev_hash != (previous or GENESIS):
+            problem(event.id, "previous_link")
+        newest = next_prev is None
+        if (newest and (head is None or (head.last_event_id, head.last_hash)
+                        != (event.id, event.hash))) or (not newest and next_prev != event.hash):
+            problem(event.id, "next_link")
+    if differ := _differences(finding, rows[-1][0]):
+        problem(rows[-1][0].id, "state", differ)
+    return {"ok": not problems, "checked": len(rows), "problems": problems}
