@@ -8,7 +8,7 @@
  *   // has .fix = {latlng, t, slot, verdict}.
  *
  * No basemap unless data.basemap.url is set. Sets element.dataset.fixes to the number of
- * fixes drawn. FieldMap.mount(element) draws from <script type="application/json"> whose
+ * fixes drawn, and element.fieldMap to what it returns. FieldMap.mount(element) draws from <script type="application/json"> whose
  * id is element.dataset.source (default "map-data").
  */
 (function () {
@@ -17,7 +17,7 @@
   var SLOT_STYLE = {
     day: { color: "#ffffff", fillColor: "#f08c00", radius: 5 },
     night: { color: "#ffffff", fillColor: "#1c3d7a", radius: 5 },
-    none: { color: "#ffffff", fillColor: "#868e96", radius: 4 },
+    none: { color: "#ffffff", fillColor: "#868e96", radius: 3 },
   };
   var POST_COLOR = "#0b69a3";
   var CENTROID_COLOR = "#c92a2a";
@@ -84,8 +84,8 @@
     return L.layerGroup((centroids || []).map(function (c) {
       var away = c.distance_m == null ? "" :
         fill(text(labels, "metres_away", "%(m)s m from the boundary"), Math.round(c.distance_m));
-      return L.circleMarker([c.lat, c.lon], { radius: 9, color: CENTROID_COLOR, weight: 3,
-        fillColor: "#ffffff", fillOpacity: 0.6 })
+      return L.circleMarker([c.lat, c.lon], { radius: 12, color: CENTROID_COLOR, weight: 3,
+        fill: false })
         .bindTooltip(text(labels, "centroid", "Night centroid") + " " + (c.date || "") +
           (away ? "<br>" + away : ""), { direction: "top" });
     }));
@@ -135,8 +135,11 @@
     } else {
       map.setView([35, 105], 4);
     }
+    // day and night fixes over those outside the windows (the layers exist once the view is set)
+    markers.forEach(function (m) { if (m.fix.slot !== "none") m.bringToFront(); });
     element.dataset.fixes = String(markers.length);
-    return { map: map, fixLayer: fixLayer, markers: markers };
+    element.fieldMap = { map: map, fixLayer: fixLayer, markers: markers };
+    return element.fieldMap;
   }
 
   function mount(element) {
