@@ -67,17 +67,39 @@ def geodata_import(file, level, crs, code_field, name_field, parent_field):
 
 
 @demo_cli.command("load")
+@click.option("--no-pings", is_flag=True, help="skip the demo week of fixes")
+@click.option("--interval-min", type=click.IntRange(1, 24 * 60), default=10, show_default=True,
+              help="minutes between a demo phone's fixes")
+@click.option("--cadres", type=click.IntRange(1), default=None,
+              help="simulate only the first N demo cadres' phones [all]")
 @_friendly
-def demo_load():
-    """Load the demo county, its villages and demo people; prints the demo logins."""
-    from .services.people.demo import load_demo
+def demo_load(no_pings, interval_min, cadres):
+    """Load the demo county, its villages and demo people, and simulate and evaluate their
+    last finished week; prints the demo logins."""
+    from tqdm import tqdm
+
+    from .config import app_settings
+    from .services.people.demo import demo_posts, load_demo
+    from .services.people.demo_week import simulate_week
 
     check_spatial_backend(db.engine)
-    password = current_app.config["DEMO_PASSWORD"]
-    logins = load_demo(password, progress=click.echo)
-    click.echo(f"\nDemo logins (password: {password}):")
+    logins = load_demo(current_app.config["DEMO_PASSWORD"], progress=click.echo)
+    if not no_pings:
+        week = simulate_week(app_settings(), demo_posts(cadres), interval_min, progress=lambda
+                             items, what: tqdm(items, desc=what, unit=what[:-1], disable=None))
+        click.echo(f"week {week.week} ({week.first}..{week.last}): {week.cadres} phones "
+                   f"({week.devices_created} registered now), {week.leaves_created} leaves "
+                   f"filed; {week.sent:,} fixes sent: {week.stored:,} stored, "
+                   f"{week.duplicates:,} duplicates, {week.rejected:,} rejected")
+        evaluated = week.evaluation
+        click.echo("evaluated: " + (
+            f"{evaluated.get('raised', 0)} findings raised, {evaluated.get('updated', 0)} "
+            f"updated, {evaluated.get('withdrawn', 0)} withdrawn" if evaluated
+            else "already, and nothing new came in"))
+    click.echo("\nDemo logins:")
     for login in logins:
-        click.echo(f"  {login.username:<12} {login.role:<11} {login.scope}")
+        password = login.password if login.password is not None else "(unchanged)"
+        click.echo(f"  {login.username:<12} {login.role:<11} {password:<16} {login.scope}")
 
 
 @users_cli.command("create")

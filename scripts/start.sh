@@ -3,7 +3,7 @@
 # (SQLite + SpatiaLite in instance/fieldapp.db) with the demo county loaded.
 #   Installs libsqlite3-mod-spatialite (apt, as root or through sudo) and the Python
 #   packages (PyPI, into .venv), migrates the database, runs `flask demo load` (safe to
-#   rerun), prints the URLs and the demo logins, then runs gunicorn in the foreground
+#   rerun; it prints the demo logins), prints the URLs, then runs gunicorn in the foreground
 #   (Ctrl-C stops it; requests are logged to stdout).
 #   FIELDAPP_HOST (127.0.0.1), FIELDAPP_PORT (8000), FIELDAPP_WORKERS (2), FIELDAPP_THREADS (4);
 #   other FIELDAPP_* settings as in the README (FIELDAPP_DATABASE_URL serves PostGIS instead).
@@ -24,6 +24,9 @@ fi
 printf '%s\n' "$upgrade_log" |
     awk 'BEGIN { keep = 1 } /^[A-Z]+ +\[/ { keep = ($1 != "INFO" && $1 != "DEBUG") } keep' >&2
 
+# the demo county, its people and their last finished week (fixes sent through the ingest
+# service, then evaluated); it prints the logins last, each with its password, or
+# "(unchanged)" for a login that existed before and keeps its own
 "$VENV/bin/flask" demo load
 
 HOST="${FIELDAPP_HOST:-127.0.0.1}"
@@ -32,10 +35,9 @@ BASE="http://$HOST:$PORT"
 cat <<EOF
 
 fieldapp is starting at $BASE  (database: $backend)
-  API docs     $BASE/api/v1/docs   (OpenAPI: $BASE/api/v1/openapi.json)
-  health       $BASE/healthz   (database reachable: $BASE/readyz)
-  get a token  curl -s -X POST $BASE/api/v1/auth/token -H 'Content-Type: application/json' \\
-                 -d '{"username": "admin", "password": "${FIELDAPP_DEMO_PASSWORD:-fieldapp-demo}"}'
+  console    $BASE/console/   (log in as inspector1 and open the first finding)
+  API docs   $BASE/api/v1/docs   (OpenAPI: $BASE/api/v1/openapi.json)
+  health     $BASE/healthz   (database reachable: $BASE/readyz)
 Stop it with Ctrl-C. Requests are logged below.
 
 EOF

@@ -17,6 +17,8 @@ SMOKE_RUNS = {
     "evaluate": ["--backends", "spatialite", "--interval-min", "60"],
     "media": ["--backend", "spatialite", "--photos", "2", "--hashes", "1000"],
     "media_memory": ["--backend", "spatialite", "--uploads", "2", "--max-pixels", "2000000"],
+    "pages": ["--backends", "spatialite", "--weeks", "1", "--interval-min", "240",
+              "--requests", "2"],
 }
 SERVES = ("ingest", "media_memory")  # run gunicorn: each takes a free port
 

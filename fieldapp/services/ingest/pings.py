@@ -70,15 +70,17 @@ def items_of(body: object, limit: int) -> list:
 
 
 def ingest(settings: Settings, conn: Connection, sender: Sender, items: list,
-           whole: bool = False) -> IngestResult:
+           whole: bool = False, received_at: datetime | None = None) -> IngestResult:
     """Store what is valid in `items`; answer per item, in order. With `whole`, a bad item
     refuses the request (400) and nothing is stored: the phone apps resend what was
     refused, so half-stored is never right for them.
 
     `conn` is an autocommit connection: the batch's one INSERT commits by itself. A cached
     sender (one with a version) is confirmed by that INSERT, or StaleSender is raised.
+    `received_at` is now, except for a replayed upload (the demo week): the clock limits
+    and the stored `received_at` are then that moment's.
     """
-    now = utcnow()
+    now = received_at or utcnow()
     limits = settings.ingest.limits(now)
     result = IngestResult()
     valid: list[dict] = []

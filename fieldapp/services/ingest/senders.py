@@ -69,6 +69,14 @@ def by_device(settings: Settings, conn: Connection, token: str,
     return _read_device(conn, token_digest(token), _backfill_dates(settings), device_id)
 
 
+def by_device_id(settings: Settings, conn: Connection, device_id: int) -> Sender | None:
+    """The unrevoked device numbered `device_id`, as its token would read it: for a sender
+    inside the app that holds no token (the demo week's phones)."""
+    digest = conn.execute(select(Device.token_hash).where(Device.id == device_id)).scalar()
+    return None if digest is None else _read_device(conn, digest, _backfill_dates(settings),
+                                                    device_id)
+
+
 def _read_device(conn: Connection, digest: str, dates: dict[str, date],
                  device_id: int | None = None) -> Sender | None:
     """The sender, fresh from the database; the cache keeps it with its version."""

@@ -1,4 +1,8 @@
-"""The demo county: Qingfeng's outline, a synthetic split, and demo people. Safe to rerun."""
+"""The demo county: Qingfeng's outline, a synthetic split, and demo people. Safe to rerun.
+
+Demo data only: the people are invented, and the demo week (`demo_week.py`) gives their
+phones a fix every few minutes, which no real posting may be made to send (DESIGN §1).
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -31,11 +35,15 @@ UNITS = ["清丰县农业农村局", "清丰县财政局", "清丰县教育局",
          "清丰县人民法院", "清丰县住房和城乡建设局"]
 
 
+DEMO_PHONES = "1390922"  # the demo cadres' phone numbers start so, and are ordered so
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     username: str
     role: str
     scope: str
+    password: str | None  # None: the login existed before and keeps its own password
 
 
 def load_demo(password: str, progress: Callable[[str], None] = print) -> list[DemoLogin]:
@@ -70,10 +78,10 @@ def _demo_cadres() -> list[Cadre]:
         plan.append(("first_secretary", village))
         plan += [("team_member", village)] * (2 if village in second_member else 1)
     existing = {c.phone: c for c in db.session.scalars(
-        select(Cadre).where(Cadre.phone.like("1390922%")))}
+        select(Cadre).where(Cadre.phone.like(DEMO_PHONES + "%")))}
     cadres = []
     for i, (role, village) in enumerate(plan, start=1):
-        phone = f"1390922{i:04d}"
+        phone = f"{DEMO_PHONES}{i:04d}"
         cadre = existing.get(phone)
         if cadre is None:
             name = SURNAMES[rng.integers(len(SURNAMES))] + "".join(
@@ -103,9 +111,21 @@ def _demo_users(password: str, cadres: list[Cadre]) -> list[DemoLogin]:
     taken = set(db.session.scalars(select(User.username)))
     logins = []
     for username, role, cadre_id, regions in wanted:
-        if username not in taken:
+        created = username not in taken
+        if created:
             registry.create_user(username, password, role, cadre_id=cadre_id, regions=regions)
         scope = ", ".join(regions) if regions else (
             f"cadre {cadre_id}" if cadre_id else "everything")
-        logins.append(DemoLogin(username, role, scope))
+        logins.append(DemoLogin(username, role, scope, password if created else None))
     return logins
+
+
+def demo_posts(limit: int | None = None) -> list[tuple[int, str]]:
+    """(cadre id, village code) of the demo cadres in their order (cadre1's first), the
+    first `limit` of them when given."""
+    rows = db.session.execute(
+        select(Cadre.id, Assignment.region_code).join(Assignment, Assignment.cadre_id == Cadre.id)
+        .where(Cadre.phone.like(DEMO_PHONES + "%"), Assignment.starts_on == ASSIGNED_FROM)
+        .order_by(Cadre.phone).limit(limit)).all()
+    db.session.commit()  # SQLite: end the read before others write
+    return [tuple(row) for row in rows]
