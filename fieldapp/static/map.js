@@ -22,8 +22,15 @@
   var POST_COLOR = "#0b69a3";
   var CENTROID_COLOR = "#c92a2a";
 
+  function escaped(value) {
+    var box = document.createElement("span");
+    box.textContent = value == null ? "" : String(value);
+    return box.innerHTML;
+  }
+
+  // popups and tooltips are HTML: every word in them goes through escaped()
   function text(labels, key, fallback) {
-    return (labels && labels[key]) || fallback;
+    return escaped((labels && labels[key]) || fallback);
   }
 
   function fill(template, value) {
@@ -49,7 +56,7 @@
       onEachFeature: function (feature, layer) {
         var p = feature.properties || {};
         var name = p.label || p.name || p.code;
-        if (name) layer.bindTooltip(String(name), { sticky: true });
+        if (name) layer.bindTooltip(escaped(name), { sticky: true });
       },
     });
   }
@@ -70,7 +77,7 @@
       var dot = L.circleMarker(at, { radius: style.radius, color: style.color, weight: 1,
         fillColor: style.fillColor, fillOpacity: 0.9 });
       var verdict = row[col.verdict];
-      dot.bindPopup(localTime(row[col.t], zone) + "<br>" + text(labels, slot, slot) + " · " +
+      dot.bindPopup(escaped(localTime(row[col.t], zone)) + "<br>" + text(labels, slot, slot) + " · " +
         text(labels, verdict, verdict) +
         (acc ? "<br>" + fill(text(labels, "accuracy_m", "accuracy %(m)s m"), acc) : ""));
       parts.push(dot);
@@ -86,7 +93,7 @@
         fill(text(labels, "metres_away", "%(m)s m from the boundary"), Math.round(c.distance_m));
       return L.circleMarker([c.lat, c.lon], { radius: 12, color: CENTROID_COLOR, weight: 3,
         fill: false })
-        .bindTooltip(text(labels, "centroid", "Night centroid") + " " + (c.date || "") +
+        .bindTooltip(text(labels, "centroid", "Night centroid") + " " + escaped(c.date) +
           (away ? "<br>" + away : ""), { direction: "top" });
     }));
   }
@@ -124,7 +131,7 @@
       .addTo(map);
     var markers = fixMarkers(data.fixes || {}, labels, data.zone);
     var fixLayer = L.layerGroup(markers).addTo(map);
-    centroidLayer(data.centroids, labels).addTo(map);
+    var centroids = centroidLayer(data.centroids, labels).addTo(map);
     legend(labels).addTo(map);
     var bounds = L.latLngBounds([]);
     if (boundaries.getLayers().length) bounds.extend(boundaries.getBounds());
@@ -135,8 +142,10 @@
     } else {
       map.setView([35, 105], 4);
     }
-    // day and night fixes over those outside the windows (the layers exist once the view is set)
+    // day and night fixes over those outside the windows, centroids over all (the layers
+    // exist once the view is set)
     markers.forEach(function (m) { if (m.fix.slot !== "none") m.bringToFront(); });
+    centroids.eachLayer(function (c) { c.bringToFront(); });
     element.dataset.fixes = String(markers.length);
     element.fieldMap = { map: map, fixLayer: fixLayer, markers: markers };
     return element.fieldMap;

@@ -8,7 +8,8 @@
      "labels": the legend's words in the reader's language}
 
 Compact for the wire: lat/lon at 6 decimals (~0.1 m), accuracy in whole metres, times in
-epoch seconds, so a cadre-week of ~2,000 fixes is about 110 KB. With a GCJ-02 basemap
+epoch seconds, JSON without spaces (`map_json`), so a cadre-week of ~2,000 fixes is about
+110 KB. With a GCJ-02 basemap
 every displayed coordinate is shifted to GCJ-02 (display only: stored data never change).
 """
 from __future__ import annotations
@@ -17,6 +18,8 @@ import numpy as np
 import shapely
 from flask import current_app
 from flask_babel import gettext
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from shapely.geometry import mapping, shape
 
 from ..domain.coords import wgs84_to_gcj02
@@ -57,6 +60,12 @@ def map_data(boundaries_features: list[dict], fixes_rows: list[tuple],
                                              strict=True)],
             "basemap": basemap, "zone": current_app.config["TIMEZONE"],
             "labels": _labels()}
+
+
+def map_json(data: dict) -> Markup:
+    """`data` as compact JSON (no spaces) that is safe inside <script type="application/json">
+    (<, > and & escaped), the page's `{{ map_json(...) }}`."""
+    return htmlsafe_json_dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def _shifted(feature: dict) -> dict:

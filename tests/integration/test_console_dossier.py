@@ -373,3 +373,26 @@ def test_ping_and_media_findings_have_their_own_numbers(client, ctx, configure):
     media_id = uploaded.get_json()["id"]
     assert f'data-media-id="{media_id}"' in photo and 'data-check-failed="true"' in photo
     assert re.search(r'data-check="location" data-failed="true"', photo)
+
+
+def test_an_appealed_finding_offers_uphold_or_reject_and_shows_the_appeal(client, commuter):
+    url, flag_id = commuter["url"], commuter["finding"]
+    inspector = login(client, "insp")
+    for action in ("assign", "confirm"):
+        moved = client.post(f"/api/v1/flags/{flag_id}/transitions", headers=inspector,
+                            json={"action": action, "note": "核查属实"})
+        assert moved.status_code == 200, moved.get_json()
+    appealed = client.post(f"/api/v1/flags/{flag_id}/appeal", headers=login(client, "commuter"),
+                           json={"text": "那几晚在村委会值班，手机没电", "media_ids": []})
+    assert appealed.status_code == 200, appealed.get_json()
+    page_login(client, "insp")
+    body = page(client, url)
+    assert actions(body) == ["uphold_appeal", "reject_appeal"]
+    assert 'data-outcome=""' in body and "那几晚在村委会值班，手机没电" in body
+    assert post_form(client, url, url + "/transitions", {
+        "action": "reject_appeal", "note": "值班表上没有他"}).status_code == 303
+    decided = page(client, url)
+    assert 'data-outcome="appeal_rejected"' in decided and "值班表上没有他" in decided
+    assert actions(decided) == ["escalate", "reopen"]
+    detail = client.get(f"/api/v1/flags/{flag_id}", headers=inspector).get_json()
+    assert detail["appeals"][0]["decision_note"] == "值班表上没有他"

@@ -28,7 +28,7 @@ from ...services.media.uploads import media_query
 from ...services.people.names import named, usernames
 from ...services.presence.calendar import calendar_days
 from ...services.presence.leaves import leaves_query
-from ..maps import MAX_FIXES_DRAWN, map_data
+from ..maps import MAX_FIXES_DRAWN, map_data, map_json
 from ..sessions import page_login
 from . import blp
 
@@ -97,10 +97,11 @@ def _page(finding_id: int, refused: dict | None = None):
     people = usernames([e.actor_id for e in events]
                        + [a.submitted_by for a in appeals] + [a.decided_by for a in appeals])
     allowed = _allowed_actions(finding)
+    drawn = map_data(boundaries, period.pop("fixes"), centroids)
     windows = settings.evaluation.windows
     return render_template(
         "console/dossier.html", finding=finding, names=names, evidence=shown["evidence"],
-        map=map_data(boundaries, period.pop("fixes"), centroids), **period,
+        map=drawn, map_json=map_json(drawn), **period,
         events=events, appeals=appeals, people=people,
         chain=audit_chain.verify_finding(finding), allowed=allowed,
         reviewers=_reviewers_covering(finding) if "assign" in allowed else [],
