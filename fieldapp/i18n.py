@@ -112,24 +112,24 @@ def finding_summary(kind: str, evidence: dict) -> str:
     period = _in_period((evidence.get("period") or {}).get("policy"))
     if kind == "not_resident" and counts:
         return ngettext(
-            "Stationed but not resident: %(present)s nights in the village %(period)s, "
-            "%(no_data)s without data, %(num)d required",
-            "Stationed but not resident: %(present)s nights in the village %(period)s, "
-            "%(no_data)s without data, %(num)d required",
-            counts["required_nights"], present=counts["present_nights"],
-            no_data=counts["no_data_nights"], period=period)
+            "Stationed but not resident: %(num)d night in the village %(period)s, "
+            "%(no_data)s without data, %(required)s required",
+            "Stationed but not resident: %(num)d nights in the village %(period)s, "
+            "%(no_data)s without data, %(required)s required",
+            counts["present_nights"], no_data=counts["no_data_nights"],
+            required=counts["required_nights"], period=period)
     if kind == "absent" and counts:
         return ngettext(
-            "Not on post: %(present)s days in the village %(period)s, %(no_data)s without "
-            "data, %(num)d required",
-            "Not on post: %(present)s days in the village %(period)s, %(no_data)s without "
-            "data, %(num)d required",
-            counts["required_days"], present=counts["present_days"],
-            no_data=counts["no_data_days"], period=period)
+            "Not on post by day: %(num)d day in the village %(period)s, %(no_data)s "
+            "without data, %(required)s required",
+            "Not on post by day: %(num)d days in the village %(period)s, %(no_data)s "
+            "without data, %(required)s required",
+            counts["present_days"], no_data=counts["no_data_days"],
+            required=counts["required_days"], period=period)
     if kind == "no_data" and counts:
-        return gettext("No evidence either way %(period)s: %(days)s days and %(nights)s "
-                       "nights without data", period=period, days=counts["no_data_days"],
-                       nights=counts["no_data_nights"])
+        return gettext("No evidence either way %(period)s: days without data %(days)s, "
+                       "nights without data %(nights)s", period=period,
+                       days=counts["no_data_days"], nights=counts["no_data_nights"])
     if "count" in evidence and "first_at" in evidence:
         return _ping_summary(kind, evidence)
     check = evidence.get("check") or {}

@@ -11,8 +11,9 @@ from flask_smorest import Blueprint
 
 from ..config import app_settings
 from ..services.access.access_log import log_access, log_reads
+from ..services.people.names import named_leaves
 from ..services.presence import leaves
-from .pagination import paginated
+from .pagination import PageArgs, page_of, page_schema
 from .schemas import leaves as s
 from .security import login_required
 
@@ -25,18 +26,21 @@ blp = Blueprint("leaves", __name__, url_prefix="/api/v1", description="Leave (�
 @blp.response(201, s.LeaveOut)
 def request_leave(body):
     """Ask for leave; a start in the past is retroactive (补假) and needs approval too."""
-    return leaves.request_leave(app_settings(), g.user.cadre_id, **body)
+    return named_leaves([leaves.request_leave(app_settings(), g.user.cadre_id, **body)])[0]
 
 
 @blp.route("/leaves", methods=["GET"])
 @login_required()
 @blp.arguments(s.LeaveFilter, location="query")
-@paginated(blp, s.LeaveOut, on_page=lambda rows, meta, filters: log_reads(
-    g.user, "leaves", [(leave.cadre_id, leave.id) for leave in rows],
-    {**filters, "page": meta["page"]}, filters.get("cadre_id")))
-def list_leaves(filters):
-    """Visible leave, latest first."""
-    return leaves.leaves_query(g.scope, filters)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(s.LeaveOut))
+def list_leaves(filters, page):
+    """Visible leave, latest first, with the names of the cadre, their post on the first
+    day and the decider."""
+    rows, meta = page_of(leaves.leaves_query(g.scope, filters), page)
+    log_reads(g.user, "leaves", [(leave.cadre_id, leave.id) for leave in rows],
+              {**filters, "page": meta["page"]}, filters.get("cadre_id"))
+    return {"items": named_leaves(rows), **meta}
 
 
 @blp.route("/leaves/<int:leave_id>", methods=["GET"])
@@ -45,7 +49,7 @@ def list_leaves(filters):
 def get_leave(leave_id):
     leave = leaves.visible_leave(g.scope, leave_id)
     log_access(g.user, leave.cadre_id, "leave", {"leave_id": leave.id})
-    return leave
+    return named_leaves([leave])[0]
 
 
 @blp.route("/leaves/<int:leave_id>/decision", methods=["POST"])
@@ -54,7 +58,8 @@ def get_leave(leave_id):
 @blp.response(200, s.LeaveOut)
 def decide_leave(body, leave_id):
     """Approve or reject a pending leave of a cadre posted in your regions."""
-    return leaves.decide(g.scope, leave_id, body["decision"], body.get("note"))
+    leave = leaves.decide(g.scope, leave_id, body["decision"], body.get("note"))
+    return named_leaves([leave])[0]
 
 
 @blp.route("/leaves/<int:leave_id>/cancel", methods=["POST"])
@@ -62,4 +67,5 @@ def decide_leave(body, leave_id):
 @blp.response(200, s.LeaveOut)
 def cancel_leave(leave_id):
     """Withdraw your own leave before it starts."""
-    return leaves.cancel(app_settings(), g.user, leave_id)
+    return named_leaves([leaves.cancel(app_settings(), g.user, leave_id)])[0]
+

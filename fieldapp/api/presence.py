@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from ..config import app_settings
 from ..services.access.access_log import log_access
+from ..services.people.names import named, row_of
 from ..services.presence import evaluation
 from ..services.presence.records import presence_of
 from .schemas import DateRange
@@ -24,8 +25,8 @@ blp = Blueprint("presence", __name__, url_prefix="/api/v1", description="Presenc
 @blp.response(200, s.PresenceOut)
 def my_presence(args):
     """Your own day records, period summaries and findings over [from, to]."""
-    return presence_of(app_settings(), g.scope, g.user.cadre_id, args.get("from"),
-                       args.get("to"))
+    return with_names(presence_of(app_settings(), g.scope, g.user.cadre_id, args.get("from"),
+                                  args.get("to")))
 
 
 @blp.route("/presence", methods=["GET"])
@@ -37,7 +38,7 @@ def cadre_presence(args):
     cadre_id = requested_cadre(args.get("cadre_id"))
     result = presence_of(app_settings(), g.scope, cadre_id, args.get("from"), args.get("to"))
     log_access(g.user, cadre_id, "presence", {"from": result["from"], "to": result["to"]})
-    return result
+    return with_names(result)
 
 
 @blp.route("/evaluations", methods=["POST"])
@@ -49,3 +50,13 @@ def run_evaluation(body):
     first, last = evaluation.parse_range(body.get("week"), body.get("month"),
                                          body.get("from"), body.get("to"))
     return evaluation.evaluate(app_settings(), first, last, body.get("region"), g.user)
+
+
+def with_names(presence: dict) -> dict:
+    """`presence` with names: the cadre's beside its cadre_id, each day's and period's
+    village and township, each finding's cadre, place and assignee; one query per kind of
+    name for the whole answer."""
+    shown = {**presence, **{key: [row_of(row) for row in presence[key]]
+                            for key in ("days", "periods", "flags")}}
+    named([shown, *shown["days"], *shown["periods"], *shown["flags"]])
+    return shown

@@ -73,3 +73,23 @@ class DateRange(Schema):
     def _ordered(self, data, **_):
         if "from" in data and "to" in data and data["to"] < data["from"]:
             raise ValidationError("is before from", "to")
+
+
+class PlaceNamesOut(Schema):
+    """The names of a row's region code (services/people/names.py)."""
+
+    village_name = fields.String(allow_none=True)
+    township_code = fields.String(allow_none=True)
+    township_name = fields.String(allow_none=True)
+
+
+class CadreNamesOut(Schema):
+    """The names of a row's cadre (services/people/names.py)."""
+
+    cadre_name = fields.String(allow_none=True)
+    cadre_role = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True, metadata={"description": "dispatching unit (派出单位)"})
+
+
+class NamesOut(CadreNamesOut, PlaceNamesOut):
+    """The names of a row's cadre and region code."""

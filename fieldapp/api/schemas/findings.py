@@ -2,8 +2,9 @@
 from marshmallow import Schema, fields, validate
 
 from ...domain.findings import KINDS, TRANSITIONS
+from ...i18n import finding_summary
 from ...models.findings import FINDING_STATUSES
-from . import CODE, Id, SupportedDateTime
+from . import CODE, Id, NamesOut, SupportedDateTime
 
 
 class FlagFilter(Schema):
@@ -15,7 +16,7 @@ class FlagFilter(Schema):
     to = SupportedDateTime()
 
 
-class FlagOut(Schema):
+class FlagOut(NamesOut):
     id = fields.Integer()
     cadre_id = fields.Integer()
     region_code = fields.String()
@@ -24,11 +25,18 @@ class FlagOut(Schema):
     status = fields.String()
     period_start = fields.Date(allow_none=True)
     period_end = fields.Date(allow_none=True)
-    summary = fields.String()
+    summary = fields.Method("_summary", metadata={
+        "type": "string", "description": "rendered from the evidence in the request's "
+        "language (Accept-Language; zh-CN by default)"})
     assignee_id = fields.Integer(allow_none=True)
+    assignee_name = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     confirmed_at = fields.DateTime(allow_none=True)
+
+    def _summary(self, flag) -> str:
+        return finding_summary(self.get_attribute(flag, "kind", None),
+                               self.get_attribute(flag, "evidence", None) or {})
 
 
 class FlagEventOut(Schema):

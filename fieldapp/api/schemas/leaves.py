@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ...models.presence import LEAVE_KINDS, LEAVE_STATUSES
-from . import NOTE, DateRange, Id, SupportedDate
+from . import NOTE, DateRange, Id, NamesOut, SupportedDate
 
 
 class LeaveIn(Schema):
@@ -22,9 +22,11 @@ class LeaveFilter(DateRange):
     status = fields.String(validate=validate.OneOf(LEAVE_STATUSES))
 
 
-class LeaveOut(Schema):
+class LeaveOut(NamesOut):
     id = fields.Integer()
     cadre_id = fields.Integer()
+    region_code = fields.String(allow_none=True, metadata={
+        "description": "the cadre's post on the leave's first day (none if not posted then)"})
     starts_on = fields.Date()
     ends_on = fields.Date()
     kind = fields.String()
@@ -33,6 +35,7 @@ class LeaveOut(Schema):
     retroactive = fields.Boolean()
     requested_at = fields.DateTime()
     decided_by = fields.Integer(allow_none=True)
+    decided_by_name = fields.String(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     decision_note = fields.String(allow_none=True)
     returned_at = fields.DateTime(allow_none=True, metadata={

@@ -1,7 +1,7 @@
 """Request and response schemas of presence and evaluations."""
 from marshmallow import Schema, fields
 
-from . import CODE, DateRange, Id, Month, SupportedDate, Week
+from . import CODE, CadreNamesOut, DateRange, Id, Month, PlaceNamesOut, SupportedDate, Week
 from .findings import FlagOut
 
 
@@ -28,7 +28,7 @@ class PresenceFilter(DateRange):
     cadre_id = Id()
 
 
-class PresenceDayOut(Schema):
+class PresenceDayOut(PlaceNamesOut):
     date = fields.Date(attribute="day")
     region_code = fields.String()
     day = fields.String(attribute="day_status")
@@ -40,12 +40,14 @@ class PresenceDayOut(Schema):
         "description": "mean of the night's fixes and its distance from the post"})
 
     def _centroid(self, day):
-        if day.night_lat is None:
+        lat, lon, distance_m = (self.get_attribute(day, key, None) for key in (
+            "night_lat", "night_lon", "night_distance_m"))
+        if lat is None:
             return None
-        return {"lat": day.night_lat, "lon": day.night_lon, "distance_m": day.night_distance_m}
+        return {"lat": lat, "lon": lon, "distance_m": distance_m}
 
 
-class PresencePeriodOut(Schema):
+class PresencePeriodOut(PlaceNamesOut):
     start = fields.Date(attribute="period_start")
     end = fields.Date(attribute="period_end")
     policy = fields.String()
@@ -61,7 +63,7 @@ class PresencePeriodOut(Schema):
     no_data_nights = fields.Integer()
 
 
-class PresenceOut(Schema):
+class PresenceOut(CadreNamesOut):
     cadre_id = fields.Integer()
     from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
