@@ -44,9 +44,12 @@ def test_repeated_failures_are_throttled(client):
                        json={"username": "target", "password": PASSWORD}).status_code == 429
 
 
-def test_every_endpoint_needs_a_token(client, app):
+def test_every_endpoint_needs_a_token_and_every_page_a_login(client, app):
+    """API: 401 without a token. Pages: a GET is sent to the login page, a POST without
+    the session's CSRF token is refused (400) before anything else."""
     open_paths = {"/healthz", "/readyz", "/api/v1/auth/token", "/api/v1/openapi.json",
-                  "/api/v1/docs", "/api/v1/docs/", "/static/<path:filename>"}
+                  "/api/v1/docs", "/api/v1/docs/", "/static/<path:filename>", "/",
+                  "/console/login", "/console/lang/<code>"}
     for rule in app.url_map.iter_rules():
         if rule.rule in open_paths or rule.rule.startswith("/api/v1/docs"):
             continue
@@ -54,7 +57,13 @@ def test_every_endpoint_needs_a_token(client, app):
                       lambda m: "410922" if m.group(1) == "code" else "1", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(path, method=method, json={})
-            assert response.status_code == 401, (method, path, response.status_code)
+            if not path.startswith("/console/"):
+                assert response.status_code == 401, (method, path, response.status_code)
+            elif method == "GET":
+                assert response.status_code == 302, (method, path, response.status_code)
+                assert response.headers["Location"].startswith("/console/login?next="), path
+            else:
+                assert response.status_code == 400, (method, path, response.status_code)
 
 
 def test_garbage_and_expired_tokens_are_401(client, app):

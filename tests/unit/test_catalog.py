@@ -11,7 +11,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOG = ROOT / "fieldapp" / "translations" / "zh_CN" / "LC_MESSAGES"
+CATALOG = ROOT / "fieldapp" / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
 PLACEHOLDER = re.compile(r"%\((\w+)\)")
 
 
