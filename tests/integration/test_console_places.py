@@ -45,7 +45,8 @@ def inspector(client, username="insp", regions=(TOWNSHIP,)):
 
 
 def html(client, url: str, status: int = 200) -> str:
-    answer = client.get(url)
+    """The page in English (the words some checks read; Chinese is the default)."""
+    answer = client.get(url, headers={"Accept-Language": "en"})
     assert answer.status_code == status, (url, answer.status_code)
     return answer.get_data(as_text=True)
 
