@@ -172,9 +172,10 @@ def _file_leave(settings: Settings, posts: list[tuple[int, str]], kinds: list[st
 
 def _leave(settings: Settings, scope: Scope, cadre_id: int, days: tuple[date, date],
            kind: str, reason: str, report: WeekReport, approve: bool) -> None:
-    """One leave over `days`, unless the cadre already has one over exactly those days."""
+    """One leave over `days`, unless the cadre has one (in any status) touching them: the
+    demo's own from an earlier run, or one a person filed or decided since."""
     if db.session.scalar(select(Leave.id).where(
-            Leave.cadre_id == cadre_id, Leave.starts_on == days[0], Leave.ends_on == days[-1])):
+            Leave.cadre_id == cadre_id, Leave.starts_on <= days[-1], Leave.ends_on >= days[0])):
         db.session.commit()
         return
     leave = leaves.request_leave(settings, cadre_id, days[0], days[-1], kind, reason)
@@ -235,7 +236,7 @@ def _uploads(fixes: dict, batch_max: int) -> Iterable[tuple[datetime, list[dict]
     bounds = np.flatnonzero(np.r_[True, slot[1:] != slot[:-1], True])
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         sent = min(now, datetime.fromtimestamp(
-            epoch[0] + (slot[lo] + 1) * UPLOAD_EVERY_S + 300, UTC))  # five minutes late
+            epoch[0] + (slot[lo] + 1) * UPLOAD_EVERY_S + 300, UTC))  # 5 min after the slot
         items = [_item(fixes, i) for i in range(lo, hi)]
         for start in range(0, len(items), batch_max):
             yield sent, items[start:start + batch_max]
