@@ -8,9 +8,9 @@
      "labels": the legend's words in the reader's language}
 
 Compact for the wire: lat/lon at 6 decimals (~0.1 m), accuracy in whole metres, times in
-epoch seconds, JSON without spaces (`map_json`), so a cadre-week of ~2,000 fixes is about
-110 KB. With a GCJ-02 basemap
-every displayed coordinate is shifted to GCJ-02 (display only: stored data never change).
+epoch seconds, JSON without spaces (`map_json`); tests/integration/test_console_dossier.py
+holds a cadre-week of fixes to the size the issue allows. With a GCJ-02 basemap every
+displayed coordinate is shifted to GCJ-02 (display only: stored data never change).
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def map_data(boundaries_features: list[dict], fixes_rows: list[tuple],
 
 def map_json(data: dict) -> Markup:
     """`data` as compact JSON (no spaces) that is safe inside <script type="application/json">
-    (<, > and & escaped), the page's `{{ map_json(...) }}`."""
+    (<, > and & escaped): the pages write `{{ map|map_json }}`."""
     return htmlsafe_json_dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -28,7 +28,7 @@ from ...services.media.uploads import media_query
 from ...services.people.names import named, usernames
 from ...services.presence.calendar import calendar_days
 from ...services.presence.leaves import leaves_query
-from ..maps import MAX_FIXES_DRAWN, map_data, map_json
+from ..maps import MAX_FIXES_DRAWN, map_data
 from ..sessions import page_login
 from . import blp
 
@@ -101,7 +101,7 @@ def _page(finding_id: int, refused: dict | None = None):
     windows = settings.evaluation.windows
     return render_template(
         "console/dossier.html", finding=finding, names=names, evidence=shown["evidence"],
-        map=drawn, map_json=map_json(drawn), **period,
+        map=drawn, **period,
         events=events, appeals=appeals, people=people,
         chain=audit_chain.verify_finding(finding), allowed=allowed,
         reviewers=_reviewers_covering(finding) if "assign" in allowed else [],
