@@ -28,12 +28,16 @@ def test_login_then_the_queue_in_chinese(browse, console, backend):
 
 
 def test_filters_stay_in_the_url(browse, console):
+    """Filtering swaps the results in place (htmx) and keeps the filters in the URL."""
     page = browse()
     log_in(page, console, "inspector1")
-    page.select_option("select[name=kind]", "not_resident")
-    page.select_option("select[name=township]", console.township)
-    page.click("#filters button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.evaluate("window.stillThisPage = true")
+    with page.expect_response(lambda r: "kind=not_resident" in r.url):
+        page.select_option("select[name=kind]", "not_resident")
+    with page.expect_response(lambda r: f"township={console.township}" in r.url):
+        page.select_option("select[name=township]", console.township)
+    page.wait_for_function("location.search.includes('township=')")
+    assert page.evaluate("window.stillThisPage") is True
     assert "kind=not_resident" in page.url and f"township={console.township}" in page.url
     kinds = page.locator("tr[data-finding-id]").evaluate_all(
         "rows => rows.map(r => r.dataset.kind)")

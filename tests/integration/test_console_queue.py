@@ -1,6 +1,7 @@
 """The console's queue page and its login, through the Flask test client."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from fieldapp.extensions import db
@@ -10,9 +11,10 @@ from .helpers import TOWNSHIP, make_cadre, make_user
 from .page_helpers import page_login, post_form
 
 
-def _finding(cadre_id: int, kind: str = "not_resident", status: str = "open", **extra):
+def _finding(cadre_id: int, kind: str = "not_resident", status: str = "open",
+             severity: int = 3, **extra):
     finding = Finding(key=f"{kind}:{cadre_id}:{status}", cadre_id=cadre_id,
-                      region_code="410922100201", kind=kind, severity=3, status=status,
+                      region_code="410922100201", kind=kind, severity=severity, status=status,
                       summary="stored", evidence={"counts": {
                           "required_nights": 3, "present_nights": 0, "no_data_nights": 1,
                           "required_days": 5, "present_days": 5, "no_data_days": 0},
@@ -60,3 +62,44 @@ def test_bulk_assign_needs_the_csrf_token(client):
     db.session.expire_all()
     assert db.session.get(Finding, finding.id).status == "in_review"
 
+
+
+def test_an_htmx_request_carries_the_token_in_its_header(client):
+    cadre = make_cadre()
+    finding = _finding(cadre.id)
+    make_user("insp", "inspector", regions=[TOWNSHIP])
+    page_login(client, "insp")
+    page = client.get("/console/findings").get_data(as_text=True)
+    token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page)[1]
+    answer = client.post("/console/findings/assign", data={"ids": finding.id, "note": "htmx"},
+                         headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Finding, finding.id).status == "in_review"
+
+
+def test_the_queue_filters_sorts_counts_and_pages(client):
+    cadre, other = make_cadre(name="甲"), make_cadre(name="乙")
+    urgent = _finding(cadre.id)
+    minor = _finding(other.id, kind="late_upload", severity=1)
+    done = _finding(other.id, kind="absent", status="dismissed")
+    make_user("insp", "inspector", regions=[TOWNSHIP])
+    page_login(client, "insp")
+
+    def ids(url):
+        return [int(i) for i in re.findall(r'data-finding-id="(\d+)"',
+                                           client.get(url).get_data(as_text=True))]
+
+    assert ids("/console/findings") == [urgent.id, done.id, minor.id]
+    assert ids("/console/findings?kind=late_upload") == [minor.id]
+    assert ids("/console/findings?status=dismissed") == [done.id]
+    assert ids(f"/console/findings?cadre_id={other.id}") == [done.id, minor.id]
+    assert ids("/console/findings?period=2026-W47") == [urgent.id, done.id, minor.id]
+    assert ids("/console/findings?period=2026-W45") == []
+    assert ids("/console/findings?mine=1") == []
+    def counts(url):
+        page = client.get(url).get_data(as_text=True)
+        return re.findall(r'data-status-count="(\w+)">[^<]*?(\d+)<', page)
+
+    assert counts("/console/findings?status=open") == [("open", "2"), ("dismissed", "1")]
+    assert counts("/console/findings?kind=absent&status=open") == [("dismissed", "1")]
