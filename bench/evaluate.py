@@ -3,11 +3,12 @@
     .venv/bin/python bench/evaluate.py [--backends spatialite,postgis] [--interval-min 5]
 
 Loads the demo county (446 cadres) and one finished ISO week of pings every few minutes
-for a realistic mix — compliant, commuting (sleeping in town), absent, silent and
-spoofing cadres — straight into the pings table. Then runs `presence evaluate` for the
-week in a fresh process and reports its wall time and peak memory (max RSS), and the
-ratio to a bare pass that only fence-classifies the same pings in memory with NumPy.
-PostGIS needs FIELDAPP_TEST_POSTGRES_URL (an admin URL), as for bench/ingest.py.
+with the demo week's mix (services/people/demo_week.py: compliant, commuting — sleeping in
+town —, absent, silent, spoofing) straight into the pings table. Then runs `presence
+evaluate` for the week in a fresh process and reports its wall time and peak memory (max
+RSS), and the ratio to a bare pass that only fence-classifies the same pings in memory
+with NumPy. PostGIS needs FIELDAPP_TEST_POSTGRES_URL (an admin URL), as for
+bench/ingest.py.
 """
 from __future__ import annotations
 
@@ -28,8 +29,6 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import drop_database, prepare_database  # noqa: E402
 
-MIX = {"compliant": 0.70, "commuting": 0.10, "absent": 0.08, "silent": 0.07, "spoofing": 0.05}
-
 
 def make_app(url: str):
     from fieldapp import create_app
@@ -37,17 +36,17 @@ def make_app(url: str):
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
 
 
-def setup(url: str, interval_min: int, rng) -> dict:
+def setup(url: str, interval_min: int) -> dict:
     """Migrate, load the demo county and people, and a week of pings; return the week and
     the pings as arrays for the bare pass."""
     from flask_migrate import upgrade
-    from geoalchemy2.shape import to_shape
     from sqlalchemy import select
 
     from fieldapp.config import app_settings
     from fieldapp.extensions import db
-    from fieldapp.models import Assignment, Region
+    from fieldapp.models import Assignment
     from fieldapp.services.people.demo import load_demo
+    from fieldapp.services.people.demo_week import home_points
     from fieldapp.services.presence import evaluation
 
     app = make_app(url)
@@ -55,48 +54,34 @@ def setup(url: str, interval_min: int, rng) -> dict:
     with app.app_context():
         upgrade()
         load_demo("bench-password", progress=lambda _: None)
-        finished = evaluation.last_finished_day(settings.evaluation.windows.night[1],
-                                                settings.zone)
-        monday = finished - timedelta(days=finished.weekday() + 7 * (finished.weekday() < 6))
+        monday = evaluation.last_finished_week(settings)[0]
         posts = db.session.execute(select(Assignment.cadre_id, Assignment.region_code)).all()
-        shapes = {code: to_shape(b) for code, b in db.session.execute(
-            select(Region.code, Region.boundary).where(
-                Region.code.in_({p.region_code for p in posts})))}
-        db.session.commit()  # SQLite: release the session's write lock for the bulk load
-        pings = generate(posts, shapes, monday, interval_min, rng)
+        homes = home_points({p.region_code for p in posts})  # commits: SQLite's write lock
+        pings = generate(settings, posts, homes, monday, interval_min)
         load_rows(db, pings)
     return {"monday": monday, "pings": pings, "posts": posts}
 
 
-def generate(posts, shapes, monday, interval_min: int, rng) -> dict:
-    """Columns of a week of pings for every cadre, by behaviour."""
-    start = datetime.combine(monday, datetime.min.time(), UTC) - timedelta(hours=8)
-    steps = np.arange(0, 7 * 24 * 60, interval_min) * 60.0
-    local_hour = ((steps / 3600.0) % 24)
-    night = (local_hour >= 21) | (local_hour < 6)
-    kinds = rng.choice(list(MIX), size=len(posts), p=list(MIX.values()))
+def generate(settings, posts, homes, monday, interval_min: int) -> dict:
+    """Columns of a week of pings for every cadre in `posts`, with the demo week's
+    behaviours and fixes (services/people/demo_week.py), in WGS-84, Monday to Sunday."""
+    from fieldapp.domain.dates import start_of
+    from fieldapp.services.people.demo_week import behaviours, week_fixes
+
+    end = start_of(monday + timedelta(days=7), settings.zone).timestamp()
     columns = {k: [] for k in ("cadre", "epoch", "lat", "lon", "accuracy", "mock", "code")}
-    for (cadre_id, code), kind in zip(posts, kinds, strict=True):
-        if kind == "silent":
+    for (cadre_id, code), kind in zip(posts, behaviours(len(posts)), strict=True):
+        fixes = week_fixes(settings, cadre_id, kind, homes[code], monday, interval_min,
+                           crs="wgs84")
+        keep = fixes["epoch"] < end  # the next Monday's early hours belong to the next week
+        count = int(keep.sum())
+        if not count:
             continue
-        home = shapes[code].representative_point()
-        town = (home.y + 0.09, home.x + 0.05)  # ~11 km away
-        lat = np.full(len(steps), home.y)
-        lon = np.full(len(steps), home.x)
-        if kind == "commuting":
-            lat[night], lon[night] = town
-        if kind == "absent":
-            lat[:], lon[:] = town
-        noise = rng.normal(0, 8e-5, (len(steps), 2))
-        if kind == "spoofing":
-            noise[:] = 0
-        columns["cadre"].append(np.full(len(steps), cadre_id))
-        columns["epoch"].append(start.timestamp() + steps + rng.uniform(0, 30, len(steps)))
-        columns["lat"].append(lat + noise[:, 0])
-        columns["lon"].append(lon + noise[:, 1])
-        columns["accuracy"].append(rng.uniform(5, 40, len(steps)))
-        columns["mock"].append(np.full(len(steps), kind == "spoofing"))
-        columns["code"].append(np.full(len(steps), code))
+        columns["cadre"].append(np.full(count, cadre_id))
+        for name in ("epoch", "lat", "lon", "accuracy"):
+            columns[name].append(fixes[name][keep])
+        columns["mock"].append(np.full(count, fixes["mock"]))
+        columns["code"].append(np.full(count, code))
     return {k: np.concatenate(v) for k, v in columns.items()}
 
 
@@ -167,11 +152,11 @@ def evaluate_child(url: str, week: str) -> None:
     print(json.dumps({"seconds": seconds, "peak_mb": peak, "report": report}))
 
 
-def run_backend(backend: str, interval_min: int, rng) -> None:
+def run_backend(backend: str, interval_min: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = prepare_database(backend, Path(tmp))
         try:
-            data = setup(url, interval_min, rng)
+            data = setup(url, interval_min)
             year, number, _ = data["monday"].isocalendar()
             week = f"{year}-W{number:02d}"
             results = []
@@ -205,7 +190,7 @@ def main() -> None:
         evaluate_child(*args.child)
         return
     for backend in args.backends.split(","):
-        run_backend(backend, args.interval_min, np.random.default_rng(47))
+        run_backend(backend, args.interval_min)
 
 
 if __name__ == "__main__":

@@ -87,14 +87,17 @@
     });
   }
 
+  // Each night's centroid; the last one's distance to the boundary stays written on the map
+  // (the others show theirs on hover: nights in the same place would cover each other).
   function centroidLayer(centroids, labels) {
-    return L.layerGroup((centroids || []).map(function (c) {
+    var list = centroids || [];
+    return L.layerGroup(list.map(function (c, i) {
       var away = c.distance_m == null ? "" :
         fill(text(labels, "metres_away", "%(m)s m from the boundary"), Math.round(c.distance_m));
       return L.circleMarker([c.lat, c.lon], { radius: 12, color: CENTROID_COLOR, weight: 3,
         fill: false })
         .bindTooltip(text(labels, "centroid", "Night centroid") + " " + escaped(c.date) +
-          (away ? "<br>" + away : ""), { direction: "top" });
+          (away ? "<br>" + away : ""), { direction: "top", permanent: i === list.length - 1 });
     }));
   }
 
@@ -123,6 +126,7 @@
   function draw(element, data) {
     var labels = data.labels || {};
     var map = L.map(element, { preferCanvas: true, attributionControl: true });
+    map.attributionControl.setPrefix("Leaflet");  // its licence asks for credit; no link, no flag
     var basemap = data.basemap || {};
     if (basemap.url) {
       L.tileLayer(basemap.url, { attribution: basemap.attribution || "", maxZoom: 19 }).addTo(map);

@@ -24,9 +24,7 @@ _RNG = np.random.default_rng(47)
 
 def last_full_week() -> date:
     """Monday of the latest ISO week whose last night has ended."""
-    finished = evaluation.last_finished_day(time(6), app_settings().zone)
-    sunday = finished - timedelta(days=(finished.weekday() + 1) % 7)
-    return sunday - timedelta(days=6)
+    return evaluation.last_finished_week(app_settings())[0]
 
 
 def iso_week(monday: date) -> str:

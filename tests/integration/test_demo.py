@@ -19,7 +19,7 @@ from fieldapp.models import (
     User,
 )
 from fieldapp.services.people.demo import demo_posts
-from fieldapp.services.people.demo_week import demo_week_range
+from fieldapp.services.presence import evaluation
 
 from .page_helpers import page_login
 
@@ -83,7 +83,7 @@ def test_demo_week_goes_through_ingest_and_is_evaluated(ctx, client):
     assert {"mock_location", "static_location"} <= kinds[spoofing]
     assert compliant not in kinds and on_leave not in kinds
 
-    first, last = demo_week_range(app_settings(ctx))
+    first, last = evaluation.last_finished_week(app_settings(ctx))
     pings = db.session.execute(select(
         Ping.cadre_id, Ping.device_id, Ping.recorded_at, Ping.received_at, Ping.fence,
         Ping.crs, Ping.lat, Ping.orig_lat)).all()

@@ -7,12 +7,13 @@ inside the supported range of `domain/dates.py` (2000-01-01..2099-12-31).
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ...domain import dates
+from ...domain.notes import NOTE_MAX_CHARS
 
 MAX_ID = 2**31 - 1  # the largest id of an INTEGER key on PostgreSQL (cadres, users, leave…)
 MAX_BIG_ID = 2**63 - 1  # the largest id of a BIGINT key (findings, media)
 
 CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$", error="not a 6-, 9- or 12-digit region code")
-NOTE = validate.Length(max=2000)
+NOTE = validate.Length(max=NOTE_MAX_CHARS)
 ID_RANGE = validate.Range(min=1, max=MAX_ID)
 DATE_RANGE = validate.Range(min=dates.FIRST_SUPPORTED, max=dates.LAST_SUPPORTED,
                             error=dates.OUT_OF_RANGE)

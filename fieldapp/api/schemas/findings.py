@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ...domain.findings import KINDS, TRANSITIONS
+from ...domain.notes import NOTE_MAX_CHARS
 from ...i18n import finding_summary
 from ...models.findings import FINDING_STATUSES
 from . import CODE, Id, NamesOut, SupportedDateTime
@@ -71,7 +72,7 @@ class FlagDetail(FlagOut):
 
 class TransitionIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(list(TRANSITIONS)))
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    note = fields.String(required=True, validate=validate.Length(min=1, max=NOTE_MAX_CHARS))
     assignee_id = Id()
 
 

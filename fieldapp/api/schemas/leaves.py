@@ -1,6 +1,7 @@
 """Request and response schemas of leave (请销假)."""
 from marshmallow import Schema, fields, validate
 
+from ...domain.notes import NOTE_MAX_CHARS
 from ...models.presence import LEAVE_KINDS, LEAVE_STATUSES
 from . import NOTE, DateRange, Id, NamesOut, SupportedDate
 
@@ -9,7 +10,7 @@ class LeaveIn(Schema):
     starts_on = SupportedDate(required=True)
     ends_on = SupportedDate(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(LEAVE_KINDS))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=NOTE_MAX_CHARS))
 
 
 class LeaveDecision(Schema):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ...errors import Forbidden, NotFound
 from ...extensions import db
@@ -46,11 +46,11 @@ def log_reads(viewer: User, resource: str, rows: Iterable[tuple[int, int]], para
     for cadre_id, row_id in rows:
         ids.setdefault(cadre_id, []).append(row_id)
     base = _jsonable(params)
-    entries = [AccessLog(viewer_user_id=viewer.id, subject_cadre_id=cadre_id,
-                         resource=resource, params={**base, "ids": row_ids})
+    entries = [{"viewer_user_id": viewer.id, "subject_cadre_id": cadre_id,
+                "resource": resource, "params": {**base, "ids": row_ids}}
                for cadre_id, row_ids in sorted(ids.items()) if cadre_id != viewer.cadre_id]
-    if entries:
-        db.session.add_all(entries)
+    if entries:  # one executemany, not an INSERT … RETURNING per entry (SQLite's driver)
+        db.session.execute(insert(AccessLog), entries)
         _commit_keeping_rows()
 
 

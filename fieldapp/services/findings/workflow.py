@@ -5,13 +5,24 @@ from datetime import timedelta
 
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 
 from ...config import Settings
 from ...domain.findings import APPEALABLE, TRANSITIONS, IllegalTransition, next_status
+from ...domain.notes import NOTE_MAX_CHARS, too_long
 from ...errors import Conflict, Forbidden, NotFound, Unprocessable
 from ...extensions import db
-from ...models import Appeal, Finding, FindingEvent, MediaItem, Ping, Region, User
+from ...models import (
+    Appeal,
+    Assignment,
+    Finding,
+    FindingEvent,
+    MediaItem,
+    Ping,
+    Region,
+    User,
+    UserRegion,
+)
 from ...models.types import utcnow
 from ..access.scope import Scope
 from ..ingest.ping_queries import ping_feature
@@ -116,6 +127,9 @@ def transition(scope: Scope, flag_id: int, action: str, note: str,
         raise Unprocessable(f"unknown action {action}", {"action": ["unknown"]})
     if not (note or "").strip():
         raise Unprocessable("a note is required", {"note": ["required"]})
+    if too_long(note):
+        raise Unprocessable(f"a note is at most {NOTE_MAX_CHARS} characters",
+                            {"note": ["too long"]})
     finding = _locked(scope, flag_id)
     try:
         to_status = next_status(action, finding.status)
@@ -123,7 +137,7 @@ def transition(scope: Scope, flag_id: int, action: str, note: str,
         raise Conflict(str(exc)) from exc
     now = utcnow()
     if action == "assign":
-        finding.assignee_id = (_reviewer(assignee_id, finding, scope) if assignee_id
+        finding.assignee_id = (_reviewer(assignee_id, finding) if assignee_id
                                else scope.user.id)
     if action == "confirm":
         finding.confirmed_at = now
@@ -170,14 +184,29 @@ def _locked(scope: Scope, flag_id: int) -> Finding:
     return finding
 
 
-def _reviewer(user_id: int, finding: Finding, scope: Scope) -> int:
-    """A reviewer whose scope holds the finding: its region, and its cadre posted there
-    during its period."""
-    user = db.session.get(User, user_id)
-    theirs = Scope(user, scope.zone) if user is not None else None
-    if theirs is None or user.role not in REVIEWERS or not theirs.region_visible(
-            finding.region_code) or not theirs.dates_visible(
-            finding.cadre_id, finding.period_start, finding.period_end):
+def reviewers_covering(finding: Finding):
+    """Active reviewers who may take the finding, by username: admins, and inspectors with
+    a region that holds the finding's (or lies inside it) and a region the finding's cadre
+    was posted in during its period — what a Scope of theirs would let them see."""
+    code = finding.region_code
+    near = select(UserRegion.user_id).where(or_(
+        literal(code).like(UserRegion.region_code + "%"), UserRegion.region_code.like(code + "%")))
+    covering = User.id.in_(near)
+    if finding.period_start is not None:
+        posted = select(UserRegion.user_id).where(exists().where(
+            Assignment.cadre_id == finding.cadre_id,
+            Assignment.region_code.like(UserRegion.region_code + "%"),
+            Assignment.starts_on <= finding.period_end,
+            or_(Assignment.ends_on.is_(None), Assignment.ends_on >= finding.period_start)))
+        covering = and_(covering, User.id.in_(posted))
+    return select(User).where(User.role.in_(REVIEWERS), User.active.is_(True),
+                              or_(User.role == "admin", covering)).order_by(User.username)
+
+
+def _reviewer(user_id: int, finding: Finding) -> int:
+    """`user_id`, if a reviewer who may take the finding (`reviewers_covering`)."""
+    user = db.session.scalar(reviewers_covering(finding).where(User.id == user_id))
+    if user is None:
         raise Unprocessable(f"user {user_id} is not a reviewer covering {finding.region_code}",
                             {"assignee_id": ["not a reviewer of this region"]})
     return user.id

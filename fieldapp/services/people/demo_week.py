@@ -63,13 +63,6 @@ class WeekReport:
         return f"{year}-W{number:02d}"
 
 
-def demo_week_range(settings: Settings) -> tuple[date, date]:
-    """Monday and Sunday of the last ISO week whose Sunday night has ended."""
-    finished = evaluation.last_finished_day(settings.evaluation.windows.night[1], settings.zone)
-    sunday = finished - timedelta(days=(finished.weekday() + 1) % 7)
-    return sunday - timedelta(days=6), sunday
-
-
 def behaviours(count: int) -> list[str]:
     """The behaviour of each demo cadre in order: FIRST_BEHAVIOURS, then a seeded draw."""
     rng = np.random.default_rng(SEED)
@@ -83,17 +76,17 @@ def simulate_week(settings: Settings, posts: list[tuple[int, str]], interval_min
     """Register a demo phone per cadre in `posts` (cadre id, village code), file their
     leave (decided by the first admin), send their week of fixes through `ingest`, and
     evaluate the week where anything new came in or it was never evaluated."""
-    first, last = demo_week_range(settings)
+    first, last = evaluation.last_finished_week(settings)
     report = WeekReport(first, last, cadres=len(posts))
     kinds = behaviours(len(posts))
-    homes = _home_points({code for _, code in posts})
+    homes = home_points({code for _, code in posts})
     leave_days = _file_leave(settings, posts, kinds, first, report)
     devices = _demo_devices([cadre for cadre, _ in posts], report)
     with autocommit_connection() as conn:
         for (cadre_id, code), kind in progress(list(zip(posts, kinds, strict=True)), "cadres"):
             sender = senders.by_device_id(settings, conn, devices[cadre_id])
-            fixes = _fixes(settings, cadre_id, kind, homes[code], first, interval_min,
-                           leave_days.get(cadre_id, ()))
+            fixes = week_fixes(settings, cadre_id, kind, homes[code], first, interval_min,
+                               leave_days.get(cadre_id, ()))
             for received_at, items in _uploads(fixes, settings.ingest.batch_max):
                 counts = ingest(settings, conn, sender, items, received_at=received_at).as_dict()
                 report.sent += len(items)
@@ -124,7 +117,7 @@ def _evaluated(region: str, first: date, last: date) -> bool:
     return run is not None
 
 
-def _home_points(codes: set[str]) -> dict[str, tuple[float, float]]:
+def home_points(codes: set[str]) -> dict[str, tuple[float, float]]:
     """A point well inside each village: (lat, lon)."""
     rows = db.session.execute(select(Region.code, Region.boundary).where(Region.code.in_(codes)))
     points = {code: to_shape(boundary).representative_point() for code, boundary in rows}
@@ -184,10 +177,12 @@ def _leave(settings: Settings, scope: Scope, cadre_id: int, days: tuple[date, da
     report.leaves_created += 1
 
 
-def _fixes(settings: Settings, cadre_id: int, kind: str, home: tuple[float, float],
-           monday: date, interval_min: int, leave_days: tuple[date, ...]) -> dict:
+def week_fixes(settings: Settings, cadre_id: int, kind: str, home: tuple[float, float],
+               monday: date, interval_min: int, leave_days: tuple[date, ...] = (),
+               crs: str | None = None) -> dict:
     """The week's fixes of one phone as columns: from Monday 00:00 to the end of Sunday's
-    night, one every `interval_min` minutes, where `kind` puts the cadre."""
+    night, one every `interval_min` minutes, where `kind` puts the cadre; in `crs`, or as
+    the demo's phones report (a third of them GCJ-02). bench/ uses it for its loads."""
     if kind == "silent":
         return {"epoch": np.empty(0)}
     rng = np.random.default_rng([SEED, cadre_id, monday.toordinal()])
@@ -216,7 +211,7 @@ def _fixes(settings: Settings, cadre_id: int, kind: str, home: tuple[float, floa
     lon = np.where(away, home[1] + TOWN_OFFSET[1], home[1])
     if kind != "spoofing":  # real GPS jitters; a mock location app does not
         lat, lon = lat + rng.normal(0, 8e-5, len(lat)), lon + rng.normal(0, 8e-5, len(lon))
-    crs = "gcj02" if cadre_id % 3 == 0 else "wgs84"  # AMap-based phones report GCJ-02
+    crs = crs or ("gcj02" if cadre_id % 3 == 0 else "wgs84")  # AMap-based phones: GCJ-02
     if crs == "gcj02":
         lat, lon = wgs84_to_gcj02(lat, lon)
     return {"cadre_id": cadre_id, "epoch": epoch, "lat": np.round(lat, 7),

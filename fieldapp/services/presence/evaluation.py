@@ -54,6 +54,13 @@ def last_finished_day(night_end: time, zone: ZoneInfo) -> date:
     return now.date() - timedelta(days=1 if now.time() >= night_end else 2)
 
 
+def last_finished_week(settings: Settings) -> tuple[date, date]:
+    """Monday and Sunday of the latest ISO week whose Sunday night has ended."""
+    finished = last_finished_day(settings.evaluation.windows.night[1], settings.zone)
+    sunday = finished - timedelta(days=(finished.weekday() + 1) % 7)
+    return sunday - timedelta(days=6), sunday
+
+
 def townships_of(code: str) -> list[str]:
     """The townships to evaluate under `code` (itself if a township or a village)."""
     region = db.session.get(Region, code)

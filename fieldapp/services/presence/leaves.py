@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 
 from ...config import Settings
 from ...domain.dates import end_of, local_date
+from ...domain.notes import NOTE_MAX_CHARS, too_long
 from ...errors import Conflict, Forbidden, Unprocessable
 from ...extensions import db
 from ...models import Leave, Ping, User
@@ -60,6 +61,9 @@ def decide(scope: Scope, leave_id: int, decision: str, note: str | None) -> Leav
         raise Conflict(f"leave {leave.id} is already {leave.status}")
     if decision == "reject" and not (note or "").strip():
         raise Unprocessable("a rejection needs a note", {"note": ["required to reject"]})
+    if too_long(note):
+        raise Unprocessable(f"a note is at most {NOTE_MAX_CHARS} characters",
+                            {"note": ["too long"]})
     leave.status = "approved" if decision == "approve" else "rejected"
     leave.decided_by, leave.decided_at, leave.decision_note = scope.user.id, utcnow(), note
     db.session.commit()
