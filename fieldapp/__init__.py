@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
@@ -129,8 +129,9 @@ def _migrations_dir() -> Path:
 
 
 def _limit_body():
-    """Every body but a multipart upload is held to FIELDAPP_MAX_JSON_BYTES (uploads to
-    MAX_CONTENT_LENGTH, the video limit), counted in bytes read.
+    """Every body but a multipart upload to the API is held to FIELDAPP_MAX_JSON_BYTES
+    (uploads to MAX_CONTENT_LENGTH, the video limit; the console takes none), counted in
+    bytes read.
 
     A body with Content-Length is refused from the header. One without (chunked) is read
     here, once: werkzeug stops the stream at `request.max_content_length` when the server
@@ -138,7 +139,7 @@ def _limit_body():
     bytes so far without an error (werkzeug 3.1), so the limit is set one byte past ours
     and a body that fills it is refused. Views then read the cached bytes.
     """
-    if request.mimetype == "multipart/form-data":
+    if request.mimetype == "multipart/form-data" and not request.path.startswith("/console/"):
         return None
     limit = current_app.config["MAX_JSON_BYTES"]
     request.max_content_length = limit + 1
@@ -151,10 +152,11 @@ def _limit_body():
 
 def _safe_headers(response):
     """`X-Content-Type-Options: nosniff` on every answer (error responses set it too, and
-    the device fast path on its own answers); an answer to a request with credentials is
-    someone's data, never for a shared cache."""
+    the device fast path on its own answers); an answer to a request with credentials, or
+    one that read the console's session (a page: someone's data, or a form with their CSRF
+    token), is never for a shared cache."""
     response.headers.setdefault(*NOSNIFF)
-    if "Authorization" in request.headers:
+    if "Authorization" in request.headers or session.accessed:
         response.headers.setdefault("Cache-Control", "private, no-store")
     return response
 

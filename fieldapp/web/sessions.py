@@ -29,7 +29,7 @@ from flask_babel import gettext
 
 from ..config import app_settings
 from ..db.connections import request_connection
-from ..errors import NotFound, Unauthorized
+from ..errors import BadInput, NotFound, Unauthorized
 from ..extensions import csrf, db
 from ..i18n import LANGUAGE_COOKIE, LANGUAGES
 from ..models import User
@@ -42,10 +42,14 @@ blp = Blueprint("sessions", __name__, url_prefix="/console", template_folder="te
 @blp.before_app_request
 def _csrf_on_pages():
     """Every state-changing request to a page carries the session's CSRF token (a form
-    field or htmx's X-CSRFToken header); without it: 400, and nothing is changed."""
+    field or htmx's X-CSRFToken header); without it: 400, and nothing is changed. So does
+    a form value holding a NUL, which no text column stores (PostgreSQL refuses it). A
+    request no route takes is its 404 or 405 page first."""
     if request.method not in ("GET", "HEAD", "OPTIONS") and request.path.startswith(
-            ("/console/", "/m/")):
+            ("/console/", "/m/")) and request.routing_exception is None:
         csrf.protect()
+        if any("\0" in value for _, value in request.form.items(multi=True)):
+            raise BadInput(gettext("A field holds a NUL character; nothing was changed."))
 
 
 def logged_in_user() -> User | None:
@@ -95,11 +99,13 @@ def page_login(*roles: str):
 
 
 def _local_target(target: str | None) -> str:
-    """Only a path on this server (never //host or a scheme) is followed after login."""
+    """Only a path on this server (never //host, a scheme or a control character) is
+    followed after login."""
     if not target:
         return url_for("console.start")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or not target.isprintable():  # a control character: no header can hold it
         return url_for("console.start")
     return target.rstrip("?")
 

@@ -70,7 +70,7 @@ def move_finding(finding_id):
 def _assignee_id(given: str) -> int | None:
     if not given:
         return None
-    if not given.isdigit() or len(given) > 10:
+    if not (given.isascii() and given.isdigit() and len(given) <= 10) or int(given) > 2**31 - 1:
         raise Unprocessable("not a user id", {"assignee_id": ["not an id"]})
     return int(given)
 

@@ -87,7 +87,8 @@ def queue():
 @page_login(*REVIEWERS)
 def assign_to_me():
     note = request.form.get("note", "").strip()[:2000]
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 19]
+    ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit()
+           and len(i) < 19]
     if not ids or not note:
         flash(gettext("Choose findings and write a note to assign them."))
         return redirect(request.referrer or url_for("console.queue"))
