@@ -6,8 +6,13 @@ pages and the API show `finding_summary(...)` in the reader's language instead.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import has_request_context, request
 from flask_babel import gettext, lazy_gettext, ngettext
+
+from .config import app_settings
+from .domain.dates import local_date
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_CN"
@@ -90,14 +95,60 @@ LEAVE_LABELS = {
     "rejected": lazy_gettext("Rejected"),
     "cancelled": lazy_gettext("Cancelled"),
 }
+VERDICT_LABELS = {
+    "inside": lazy_gettext("inside"),
+    "outside": lazy_gettext("outside"),
+    "uncertain": lazy_gettext("uncertain"),
+    "unassigned": lazy_gettext("no post"),
+}
+REPORT_LABELS = {
+    "household_visit": lazy_gettext("Household visit"),
+    "meeting": lazy_gettext("Meeting"),
+    "project": lazy_gettext("Project"),
+    "training": lazy_gettext("Training"),
+    "other": lazy_gettext("Other"),
+}
 LABELS = {"kind": KIND_LABELS, "status": STATUS_LABELS, "action": ACTION_LABELS,
-          "presence": PRESENCE_LABELS, "role": ROLE_LABELS, "leave": LEAVE_LABELS}
+          "presence": PRESENCE_LABELS, "role": ROLE_LABELS, "leave": LEAVE_LABELS,
+          "verdict": VERDICT_LABELS, "report": REPORT_LABELS}
+
+
+# What evaluation and the upload checks write as an event's note (services/findings/).
+SYSTEM_NOTES = {
+    "raised by presence evaluation": lazy_gettext("Raised by presence evaluation"),
+    "the condition holds again on re-evaluation":
+        lazy_gettext("Raised again: the condition holds on re-evaluation"),
+    "evidence updated by re-evaluation": lazy_gettext("Evidence updated by re-evaluation"),
+    "no longer holds on re-evaluation (late data or approved leave)":
+        lazy_gettext("Withdrawn: no longer holds on re-evaluation (late data or approved "
+                     "leave)"),
+    "raised by the upload's checks": lazy_gettext("Raised by the upload's checks"),
+}
+
+
+def event_note(note: str) -> str:
+    """An event's note: a person's words as written, the system's in the reader's
+    language."""
+    return str(SYSTEM_NOTES.get(note, note))
+
+
+def policy_text(code: str | None) -> str:
+    """A presence policy as the rule it sets, with this installation's numbers."""
+    policy = app_settings().evaluation.policies.get(code or "")
+    if policy is None:
+        return code or ""
+    if policy.period == "week":
+        return gettext("%(days)d days and %(nights)d nights a week in the village",
+                       days=policy.min_days, nights=policy.min_nights)
+    return gettext("%(days)d days a month in the village", days=policy.min_days)
 
 
 def label(group: str, code: str | None) -> str:
     """The reader's word for a stored code (the code itself when there is none)."""
     if code is None:
         return ""
+    if group == "policy":
+        return policy_text(code)
     return str(LABELS[group].get(code, code))
 
 
@@ -144,9 +195,17 @@ def finding_summary(kind: str, evidence: dict) -> str:
     return label("kind", kind)
 
 
+def _local_day(moment: str) -> str:
+    """An ISO instant of the evidence (UTC) as the local date the reader counts in."""
+    try:
+        return local_date(datetime.fromisoformat(moment), app_settings().zone).isoformat()
+    except (TypeError, ValueError):
+        return str(moment)[:10]
+
+
 def _ping_summary(kind: str, evidence: dict) -> str:
-    span = {"num": evidence["count"], "first": evidence["first_at"][:10],
-            "last": evidence["last_at"][:10]}
+    span = {"num": evidence["count"], "first": _local_day(evidence["first_at"]),
+            "last": _local_day(evidence["last_at"])}
     if kind == "mock_location":
         return ngettext("%(num)d fix from a mock-location app (%(first)s to %(last)s)",
                         "%(num)d fixes from a mock-location app (%(first)s to %(last)s)",

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from ..config import app_settings
 from ..services.access.access_log import log_access
 from ..services.findings import workflow
-from ..services.people.names import named, row_of
+from ..services.people.names import named_findings
 from .pagination import PageArgs, page_of, page_schema
 from .schemas import findings as s
 from .security import login_required
@@ -29,7 +29,7 @@ def list_flags(filters, page):
     """Visible findings, most severe first, then oldest first, with the names of their
     cadre, village, township and assignee."""
     findings, meta = page_of(workflow.queue_query(g.scope, filters), page)
-    return {"items": with_names(findings), **meta}
+    return {"items": named_findings(findings), **meta}
 
 
 @blp.route("/flags/<bigid:flag_id>", methods=["GET"])
@@ -39,7 +39,7 @@ def get_flag(flag_id):
     """A finding with its evidence, a map of it, its history and appeals."""
     finding, shown = workflow.dossier(g.scope, flag_id)
     log_access(g.user, finding.cadre_id, "flag", {"flag_id": finding.id})
-    return {**with_names([finding])[0], **shown}
+    return {**named_findings([finding])[0], **shown}
 
 
 @blp.route("/flags/<bigid:flag_id>/transitions", methods=["POST"])
@@ -49,7 +49,7 @@ def get_flag(flag_id):
 def move_flag(body, flag_id):
     """assign, confirm, dismiss, escalate, reopen, uphold_appeal or reject_appeal; 409 when
     the finding's state does not allow it."""
-    return with_names([workflow.transition(g.scope, flag_id, body["action"], body["note"],
+    return named_findings([workflow.transition(g.scope, flag_id, body["action"], body["note"],
                                            body.get("assignee_id"))])[0]
 
 
@@ -59,10 +59,6 @@ def move_flag(body, flag_id):
 @blp.response(200, s.FlagOut)
 def appeal_flag(body, flag_id):
     """Appeal a confirmed finding about you, within the appeal window."""
-    return with_names([workflow.appeal(app_settings(), g.scope, flag_id, body["text"],
+    return named_findings([workflow.appeal(app_settings(), g.scope, flag_id, body["text"],
                                        body["media_ids"])])[0]
 
-
-def with_names(findings: list) -> list[dict]:
-    """The findings as rows with their names beside the ids (one query per kind of name)."""
-    return named([row_of(finding) for finding in findings])

@@ -37,9 +37,11 @@
     return template.replace("%(m)s", value);
   }
 
+  // Epoch seconds as "2026-11-30 05:51:14" in the settings' zone, as the pages write times
+  // (the sv-SE locale formats dates that way, whatever the browser's own locale).
   function localTime(epoch, zone) {
     try {
-      return new Date(epoch * 1000).toLocaleString(undefined, zone ? { timeZone: zone } : {});
+      return new Date(epoch * 1000).toLocaleString("sv-SE", zone ? { timeZone: zone } : {});
     } catch (e) {
       return new Date(epoch * 1000).toISOString();
     }
@@ -160,5 +162,5 @@
     return draw(element, JSON.parse(source.textContent));
   }
 
-  window.FieldMap = { draw: draw, mount: mount };
+  window.FieldMap = { draw: draw, mount: mount, localTime: localTime };
 })();

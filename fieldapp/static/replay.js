@@ -12,14 +12,7 @@
 (function () {
   "use strict";
 
-  function localTime(epoch, zone) {
-    try {
-      return new Date(epoch * 1000).toLocaleString(document.documentElement.lang || undefined,
-        zone ? { timeZone: zone } : {});
-    } catch (e) {
-      return new Date(epoch * 1000).toISOString();
-    }
-  }
+  var localTime = window.FieldMap.localTime;
 
   function attach(controls, drawn, data) {
     var slider = controls.querySelector("#replay");

@@ -98,7 +98,7 @@ def page_login(*roles: str):
     return decorator
 
 
-def _local_target(target: str | None) -> str:
+def local_target(target: str | None) -> str:
     """Only a path on this server (never //host, a scheme or a control character) is
     followed after login."""
     if not target:
@@ -130,7 +130,7 @@ def login():
             now = time.time()
             session.update(uid=user.id, ver=user.token_version, jti=uuid.uuid4().hex,
                            seen=now, exp=now + current_app.config["TOKEN_TTL_S"])
-            return redirect(_local_target(request.args.get("next")))
+            return redirect(local_target(request.args.get("next")))
     return render_template("login.html", error=error), status
 
 
@@ -147,7 +147,7 @@ def logout():
 def switch_language(code: str):
     if code not in LANGUAGES:
         raise NotFound("")
-    response = redirect(_local_target(request.args.get("next")))
+    response = redirect(local_target(request.args.get("next")))
     response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="Lax",
                         httponly=True)
     return response

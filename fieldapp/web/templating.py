@@ -8,14 +8,15 @@ from datetime import date, datetime
 from flask import Flask, g, request
 
 from ..config import app_settings
-from ..i18n import LANGUAGES, finding_summary, label, select_language
+from ..i18n import LANGUAGES, event_note, finding_summary, label, select_language
 from .assets import vendored
 from .maps import map_json
 
 
 def install(app: Flask) -> None:
     app.jinja_env.globals.update(vendored=vendored, label=label, query_args=_query_args,
-                                 finding_summary=finding_summary, languages=LANGUAGES)
+                                 event_note=event_note, finding_summary=finding_summary,
+                                 languages=LANGUAGES)
     app.jinja_env.filters.update(local=_local, when=_when, map_json=map_json)
     app.context_processor(_page_context)
 

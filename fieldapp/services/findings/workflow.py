@@ -184,6 +184,16 @@ def _locked(scope: Scope, flag_id: int) -> Finding:
     return finding
 
 
+def reviewers_near(scope: Scope):
+    """Active reviewers who share a region with the scope (all of them for an admin), by
+    username: whom a queue may be filtered by."""
+    query = select(User).where(User.role.in_(REVIEWERS), User.active.is_(True))
+    if not scope.everything:
+        sharing = select(UserRegion.user_id).where(scope.region_clause(UserRegion.region_code))
+        query = query.where(User.id.in_(sharing) | (User.id == scope.user.id))
+    return query.order_by(User.username)
+
+
 def reviewers_covering(finding: Finding):
     """Active reviewers who may take the finding, by username: admins, and inspectors with
     a region that holds the finding's (or lies inside it) and a region the finding's cadre

@@ -31,3 +31,9 @@ def villages_under(parent: str, region_clause) -> list[Region]:
     return list(db.session.scalars(select(Region).where(
         Region.level == "village", Region.code.like(parent + "%"), region_clause(Region.code))
         .order_by(Region.code)))
+
+
+def townships_in(region_clause) -> list[Region]:
+    """The townships `region_clause` (a scope's) holds, by code."""
+    return list(db.session.scalars(select(Region).where(
+        Region.level == "township", region_clause(Region.code)).order_by(Region.code)))

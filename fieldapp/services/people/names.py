@@ -92,6 +92,11 @@ def posts_on(wanted: Iterable[tuple[int, date]]) -> dict[tuple[int, date], str]:
     return posts
 
 
+def named_findings(findings: list) -> list[dict]:
+    """Findings as rows with the names of their cadre, village, township and assignee."""
+    return named([row_of(finding) for finding in findings])
+
+
 def named_leaves(leaves: list) -> list[dict]:
     """Leave rows with the names of the cadre, of their post on the leave's first day
     (`region_code`) and of the decider (`decided_by_name`)."""

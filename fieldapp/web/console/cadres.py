@@ -32,12 +32,14 @@ from ...services.ingest.fix_quality import devices_of, last_fix, quality_of
 from ...services.ingest.fix_tracks import fixes_between
 from ...services.ingest.ping_queries import pings_query
 from ...services.media.work_reports import monthly
-from ...services.people.names import region_names
+from ...services.people.names import posts_on, region_names
 from ...services.presence.calendar import calendar_days
+from ...services.presence.evaluation import last_finished_day
 from ...services.presence.leaves import leaves_query
 from ..maps import MAX_FIXES_DRAWN, map_data
 from ..sessions import page_login
 from . import blp
+from .townships import READERS as TOWNSHIP_READERS
 from .townships import Period, read_period
 
 SLOTS = ("day", "night")
@@ -56,8 +58,9 @@ def cadre(cadre_id):
     day, slot = chosen or _latest_fixed(cadre_id, start, end, month)
     fixes, total = fixes_between(scope, cadre_id, *_window(day, slot), settings.evaluation.windows,
                                  settings.zone, MAX_FIXES_DRAWN)
-    post = _post_on(person, day)
-    centroid = next((d["night_centroid"] for d in days if d["date"] == day), None)
+    record = next((d for d in days if d["date"] == day), {})
+    post = record.get("region_code") or posts_on([(cadre_id, day)]).get((cadre_id, day))
+    centroid = record.get("night_centroid")
     drawn = map_data([_post_feature(post)] if post else [], fixes,
                      [{**centroid, "date": day}] if slot == "night" and centroid else [])
     seen = last_fix(scope, cadre_id)
@@ -102,11 +105,12 @@ def _month_and_choice(args, cadre_id: int) -> tuple[Period, tuple[date, str] | N
 
 
 def _latest_visible(cadre_id: int) -> date:
-    """Today, or the last day the reader sees the cadre on if that is earlier."""
-    today = local_date(utcnow(), app_settings().zone)
-    periods = g.scope.cadre_periods(cadre_id)
-    ends = [last or today for _, last in periods]
-    return min(today, max(ends)) if ends else today
+    """The last finished day (its night has ended: the latest with a whole record), or the
+    last day the reader sees the cadre on if that is earlier."""
+    settings = app_settings()
+    finished = last_finished_day(settings.evaluation.windows.night[1], settings.zone)
+    ends = [last or finished for _, last in g.scope.cadre_periods(cadre_id)]
+    return min(finished, max(ends)) if ends else finished
 
 
 def _latest_fixed(cadre_id: int, start: datetime, end: datetime,
@@ -121,9 +125,10 @@ def _latest_fixed(cadre_id: int, start: datetime, end: datetime,
     table = window_table([on - timedelta(days=1), on], settings.evaluation.windows,
                          settings.zone)
     index, slot = table.locate(np.array([latest.recorded_at.timestamp()]))
-    if slot[0] == len(settings.evaluation.windows.day):
-        return max(month.first, on - timedelta(days=1 - int(index[0]))), "night"
-    return on, "day"
+    night = on - timedelta(days=1 - int(index[0]))  # the date its night started on
+    if slot[0] == len(settings.evaluation.windows.day) and night >= month.first:
+        return night, "night"
+    return on, "day"  # (a fix before dawn on the 1st belongs to last month's last night)
 
 
 def _window(day: date, slot: str) -> tuple[datetime, datetime]:
@@ -137,30 +142,32 @@ def _window(day: date, slot: str) -> tuple[datetime, datetime]:
             datetime.combine(day + timedelta(days=1), windows.night[1], zone))
 
 
-def _post_on(person: Cadre, day: date):
-    """The assignment covering `day` (the latest begun of several)."""
-    covering = [a for a in person.assignments
-                if a.starts_on <= day and (a.ends_on is None or a.ends_on >= day)]
-    return covering[-1] if covering else None
-
-
-def _post_feature(post) -> dict:
-    shape = feature(db.session.get(Region, post.region_code))
+def _post_feature(code: str) -> dict:
+    """The boundary of the post the map's day was evaluated against (or, unevaluated, the
+    post covering it)."""
+    shape = feature(db.session.get(Region, code))
     shape["properties"]["role"] = "post"
     return shape
 
 
 def _postings(person: Cadre) -> list[dict]:
+    """The cadre's postings with their names; a township links to its page where the
+    reader may open it."""
     names = region_names(a.region_code for a in person.assignments)
+    pages = g.user.role in TOWNSHIP_READERS
     return [{"assignment": a, "name": names.get(a.region_code),
-             "township": names.get(a.region_code[:9]) if len(a.region_code) > 9 else None}
+             "township": names.get(a.region_code[:9]) if len(a.region_code) > 9 else None,
+             "township_visible": pages and g.scope.region_visible(a.region_code[:9])}
             for a in person.assignments]
 
 
 def _neighbours(cadre_id: int, month: Period) -> dict:
-    """The previous and next months, where the reader sees the cadre on some day of them."""
+    """The previous and next months, where the reader sees the cadre on some day of them
+    and which have begun."""
+    today = local_date(utcnow(), app_settings().zone)
     return {rel: p for rel, p in (("prev", month.shifted(-1)), ("next", month.shifted(1)))
-            if p is not None and g.scope.dates_visible(cadre_id, p.first, p.last)}
+            if p is not None and p.first <= today
+            and g.scope.dates_visible(cadre_id, p.first, p.last)}
 
 
 def _phone(phone: str | None) -> str:

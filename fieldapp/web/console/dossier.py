@@ -11,17 +11,16 @@ from datetime import datetime, timedelta
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import literal, or_, select
 
 from ...config import Settings, app_settings
 from ...domain.dates import start_of
 from ...domain.findings import TRANSITIONS
+from ...domain.notes import NOTE_MAX_CHARS
 from ...errors import Conflict, Unprocessable
 from ...extensions import db
 from ...i18n import label
-from ...models import Finding, User, UserRegion
+from ...models import Finding
 from ...services.access.access_log import log_access
-from ...services.access.scope import Scope
 from ...services.findings import audit_chain, workflow
 from ...services.ingest.fix_tracks import fixes_between
 from ...services.media.uploads import media_query
@@ -36,7 +35,6 @@ REVIEWERS = workflow.REVIEWERS
 READERS = (*REVIEWERS, "discipline", "cadre")
 MEDIA_SHOWN = 50  # media of the period listed (newest first)
 LEAVE_SHOWN = ("approved", "pending")
-NOTE_MAX = 2000
 
 
 @blp.route("/findings/<bigid:finding_id>")
@@ -54,8 +52,6 @@ def move_finding(finding_id):
     action = request.form.get("action", "")
     note = request.form.get("note", "").strip()
     try:
-        if len(note) > NOTE_MAX:
-            raise Unprocessable("note too long", {"note": ["too long"]})
         workflow.transition(g.scope, finding_id, action, note,
                             _assignee_id(request.form.get("assignee_id", "")))
     except (Conflict, Unprocessable) as exc:
@@ -104,8 +100,9 @@ def _page(finding_id: int, refused: dict | None = None):
         map=drawn, **period,
         events=events, appeals=appeals, people=people,
         chain=audit_chain.verify_finding(finding), allowed=allowed,
-        reviewers=_reviewers_covering(finding) if "assign" in allowed else [],
-        refused=refused, reviewer=g.user.role in REVIEWERS, note_max=NOTE_MAX,
+        reviewers=list(db.session.scalars(workflow.reviewers_covering(finding)))
+        if "assign" in allowed else [],
+        refused=refused, reviewer=g.user.role in REVIEWERS, note_max=NOTE_MAX_CHARS,
         day_windows=", ".join(_span(w) for w in windows.day), night_window=_span(windows.night),
         first_at=_moment(shown["evidence"].get("first_at")),
         last_at=_moment(shown["evidence"].get("last_at")))
@@ -136,20 +133,6 @@ def _allowed_actions(finding: Finding) -> list[str]:
     if g.user.role not in REVIEWERS:
         return []
     return [action for action, (starts, _) in TRANSITIONS.items() if finding.status in starts]
-
-
-def _reviewers_covering(finding: Finding) -> list[User]:
-    """Active reviewers who could take the finding (as workflow.transition accepts them):
-    its region in their scope, and its cadre posted there during its period."""
-    code = finding.region_code
-    near = select(UserRegion.user_id).where(or_(literal(code).like(UserRegion.region_code + "%"),
-                                                UserRegion.region_code.like(code + "%")))
-    candidates = db.session.scalars(select(User).where(
-        User.role.in_(REVIEWERS), User.active.is_(True),
-        or_(User.role == "admin", User.id.in_(near))).order_by(User.username))
-    zone = app_settings().zone
-    return [user for user in candidates if finding.period_start is None or Scope(
-        user, zone).dates_visible(finding.cadre_id, finding.period_start, finding.period_end)]
 
 
 def _span(window: tuple) -> str:

@@ -9,24 +9,23 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import select
 
-from ...config import app_settings
 from ...domain.dates import month_bounds, week_bounds
 from ...domain.findings import KINDS
+from ...domain.notes import NOTE_MAX_CHARS, too_long
 from ...errors import ServiceError
 from ...extensions import db
-from ...models import Region, User, UserRegion
 from ...models.findings import FINDING_STATUSES
 from ...models.types import utcnow
 from ...services.access.access_log import log_reads
 from ...services.findings import workflow
-from ...services.people.names import named
-from ..sessions import page_login
+from ...services.geodata.regions import townships_in, villages_under
+from ...services.people.names import named_findings
+from ..sessions import local_target, page_login
 from . import blp
 
 PER_PAGE = 50
-REVIEWERS = ("inspector", "admin")
+REVIEWERS = workflow.REVIEWERS
 
 
 class QueueFilter(Schema):
@@ -72,26 +71,33 @@ def queue():
     shown, wanted = read_filters(request.args)
     page = db.paginate(workflow.queue_query(g.scope, wanted), page=shown["page"],
                        per_page=PER_PAGE, error_out=False)
-    rows = named([{"finding": f, "cadre_id": f.cadre_id, "region_code": f.region_code,
-                   "assignee_id": f.assignee_id} for f in page.items])
+    rows = named_findings(page.items)
     log_reads(g.user, "flags", [(f.cadre_id, f.id) for f in page.items],
               {"page": "queue", **{k: str(v) for k, v in shown.items()}})
     return render_template(
         "console/queue.html", rows=rows, page=page, shown=shown, now=utcnow(),
-        counts=workflow.status_counts(g.scope, wanted), townships=_townships(),
-        reviewers=_reviewers(), kinds=KINDS, statuses=FINDING_STATUSES,
-        can_assign=g.user.role in REVIEWERS, zone=app_settings().zone)
+        counts=workflow.status_counts(g.scope, wanted),
+        townships=townships_in(g.scope.region_clause),
+        villages=villages_under(shown["township"], g.scope.region_clause)
+        if "township" in shown else [],
+        reviewers=list(db.session.scalars(workflow.reviewers_near(g.scope))),
+        kinds=KINDS, statuses=FINDING_STATUSES, reviewer=g.user.role in REVIEWERS)
 
 
 @blp.route("/findings/assign", methods=["POST"])
 @page_login(*REVIEWERS)
 def assign_to_me():
-    note = request.form.get("note", "").strip()[:2000]
+    """Take the chosen findings for review; back to the queue as it was filtered."""
+    back = local_target(request.form.get("back") or url_for("console.queue"))
+    note = request.form.get("note", "").strip()
     ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit()
            and len(i) < 19]
     if not ids or not note:
         flash(gettext("Choose findings and write a note to assign them."))
-        return redirect(request.referrer or url_for("console.queue"))
+        return redirect(back)
+    if too_long(note):
+        flash(gettext("A note is at most %(num)d characters.", num=NOTE_MAX_CHARS))
+        return redirect(back)
     done, refused = 0, []
     for finding_id in ids:
         try:
@@ -104,18 +110,4 @@ def assign_to_me():
     if refused:
         flash(gettext("Not assigned (no longer open, or not yours to take): %(ids)s",
                       ids=", ".join(refused)))
-    return redirect(request.referrer or url_for("console.queue"))
-
-
-def _townships() -> list[Region]:
-    return list(db.session.scalars(select(Region).where(
-        Region.level == "township", g.scope.region_clause(Region.code)).order_by(Region.code)))
-
-
-def _reviewers() -> list[User]:
-    """Reviewers who share a region with the reader (all of them for an admin)."""
-    query = select(User).where(User.role.in_(REVIEWERS), User.active.is_(True))
-    if not g.scope.everything:
-        covering = select(UserRegion.user_id).where(g.scope.region_clause(UserRegion.region_code))
-        query = query.where(User.id.in_(covering) | (User.id == g.user.id))
-    return list(db.session.scalars(query.order_by(User.username)))
+    return redirect(back)

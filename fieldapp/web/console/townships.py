@@ -20,11 +20,13 @@ from ...domain.dates import month_bounds, month_of, supported, week_bounds, week
 from ...errors import BadInput, NotFound
 from ...services.access.access_log import log_reads
 from ...services.geodata.regions import feature
-from ...services.presence.evaluation import last_finished_day
+from ...services.presence.evaluation import last_finished_week
 from ...services.presence.region_summary import township_summary
 from ..maps import map_data
 from ..sessions import page_login
 from . import blp
+
+READERS = ("inspector", "admin", "discipline")
 
 TOWNSHIP_CODE = re.compile(r"[0-9]{9}")
 # the map's fill per state (services/presence/region_summary.py says what each means)
@@ -80,22 +82,12 @@ def read_period(args, default: Period, units: tuple[str, ...] = ("week", "month"
     return Period(unit, first, last)
 
 
-def last_finished_week() -> Period:
-    """The latest ISO week whose last night has ended."""
-    settings = app_settings()
-    finished = last_finished_day(settings.evaluation.windows.night[1], settings.zone)
-    monday, sunday = week_of(finished)
-    if sunday > finished:
-        monday, sunday = week_of(monday - timedelta(days=1))
-    return Period("week", monday, sunday)
-
-
 @blp.route("/townships/<code>")
-@page_login("inspector", "admin", "discipline")
+@page_login(*READERS)
 def township(code):
     if not TOWNSHIP_CODE.fullmatch(code):
         raise NotFound("")
-    period = read_period(request.args, last_finished_week())
+    period = read_period(request.args, Period("week", *last_finished_week(app_settings())))
     summary = township_summary(g.scope, code, period.first, period.last)
     log_reads(g.user, "presence", [(row["cadre"].id, p.id) for village in summary["villages"]
                                    for row in village["cadres"] for p in row["periods"]],
