@@ -1,14 +1,16 @@
 """fieldapp: evidence of whether village-stationed cadres are really there, day and night."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 from .api.schemas import MAX_BIG_ID, MAX_ID
+from .api.security import DEFAULT_SECURITY, SECURITY_SCHEMES
 from .config import SETTINGS_KEY, Settings, load_settings
 from .db.connections import close_request_connection
 from .db.engines import (
@@ -18,7 +20,16 @@ from .db.engines import (
     install_sqlite_pragmas,
     ping_when_idle,
 )
-from .errors import NOSNIFF, TOO_DEEP, TooLarge, error_response, register_error_handlers
+from .errors import (
+    HOLDS_NUL,
+    NOSNIFF,
+    PAGE_PREFIXES,
+    TOO_DEEP,
+    BadInput,
+    TooLarge,
+    error_response,
+    register_error_handlers,
+)
 from .extensions import babel, csrf, db, jwt, migrate, rest_api
 from .i18n import DEFAULT_LANGUAGE, select_language
 from .web.assets import vendored
@@ -33,6 +44,8 @@ API_SETTINGS = {
     # served from fieldapp/static/vendor/ (tools/vendor_assets.py), never a CDN
     "OPENAPI_SWAGGER_UI_URL": vendored("swagger-ui-dist"),
     "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},  # no calls to validator.swagger.io
+    "API_SPEC_OPTIONS": {"components": {"securitySchemes": SECURITY_SCHEMES},
+                         "security": DEFAULT_SECURITY},
 }
 
 class IdConverter(IntegerConverter):
@@ -55,14 +68,30 @@ def _id_param(converter: IdConverter) -> dict:
     return {"type": "integer", "minimum": converter.min, "maximum": converter.max}
 
 
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")  # \u0000, not an escaped backslash's
+
+
+def holds_nul(raw: str | bytes) -> bool:
+    """Whether JSON text holds an escaped NUL character (a raw one is not JSON anyway)."""
+    if isinstance(raw, bytes | bytearray):
+        if b"\\u0000" not in raw:  # the usual case, without decoding the body
+            return False
+        raw = raw.decode("utf-8", "replace")
+    return "\\u0000" in raw and _NUL_ESCAPE.search(raw) is not None
+
+
 class JSONProvider(DefaultJSONProvider):
     """Flask's JSON, where a body nested past the parser's depth (`[` × 100,000) is not
-    JSON (a ValueError, so `get_json` answers it as such) instead of a RecursionError. The
-    device fast path parses with the same provider, so both paths answer it alike."""
+    JSON (a ValueError, so `get_json` answers it as such) instead of a RecursionError, and
+    neither is one holding a NUL character (`\\u0000`: PostgreSQL cannot store it in text,
+    and no field here means one). The device fast path parses with the same provider, so
+    both paths answer them alike."""
 
     ensure_ascii = False
 
     def loads(self, s, **kwargs):
+        if holds_nul(s):
+            raise ValueError(HOLDS_NUL)
         try:
             return super().loads(s, **kwargs)
         except RecursionError:
@@ -138,6 +167,9 @@ def _limit_body():
     terminates the input (gunicorn does), but a read that reaches that limit returns the
     bytes so far without an error (werkzeug 3.1), so the limit is set one byte past ours
     and a body that fills it is refused. Views then read the cached bytes.
+
+    A JSON body holding an escaped NUL (`\\u0000`) is refused here too (400), whichever
+    parser the view uses (webargs parses on its own): PostgreSQL cannot store it in text.
     """
     if request.mimetype == "multipart/form-data" and not request.path.startswith("/console/"):
         return None
@@ -147,16 +179,18 @@ def _limit_body():
         raise TooLarge.json_body(limit)
     if request.content_length is None and len(request.get_data(cache=True)) > limit:
         raise TooLarge.json_body(limit)
+    if request.is_json and holds_nul(request.get_data(cache=True)):
+        raise BadInput(HOLDS_NUL, {"json": [HOLDS_NUL]})
     return None
 
 
 def _safe_headers(response):
     """`X-Content-Type-Options: nosniff` on every answer (error responses set it too, and
     the device fast path on its own answers); an answer to a request with credentials, or
-    one that read the console's session (a page: someone's data, or a form with their CSRF
-    token), is never for a shared cache."""
+    a page (someone's data, or a form with their CSRF token), is never for a shared cache.
+    (Not `session.accessed`: Flask 3.1.3 sets it on any touch of the proxy, that test too.)"""
     response.headers.setdefault(*NOSNIFF)
-    if "Authorization" in request.headers or session.accessed:
+    if "Authorization" in request.headers or request.path.startswith(PAGE_PREFIXES):
         response.headers.setdefault("Cache-Control", "private, no-store")
     return response
 

@@ -68,6 +68,7 @@ class Busy(ServiceError):
 INTERNAL_ERROR = "Internal error; it has been logged."
 NOT_JSON = "The request body is not valid JSON."
 TOO_DEEP = "The request body is nested too deeply."
+HOLDS_NUL = "The request body holds a NUL character."
 UNAVAILABLE = "The database is unavailable; try again shortly."
 RETRY_AFTER_S = 5
 NOSNIFF = ("X-Content-Type-Options", "nosniff")

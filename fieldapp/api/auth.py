@@ -13,11 +13,12 @@ from ..db.connections import request_connection
 from ..errors import Unauthorized
 from ..services.access import logins
 from .schemas.auth import Credentials, TokenOut
-from .security import login_required
+from .security import OPEN, login_required
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in and out")
 
 @blp.route("/token", methods=["POST"])
+@blp.doc(security=OPEN)
 @blp.arguments(Credentials)
 @blp.response(200, TokenOut)
 @blp.alt_response(429, description="too many failed logins from this address or on this "

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields
 from ..db.engines import SpatialBackendError, check_spatial_backend
 from ..errors import RETRY_AFTER_S, error_response
 from ..extensions import db
+from .security import OPEN
 
 blp = Blueprint("health", __name__, description="Health checks (at the root, no login)")
 
@@ -19,12 +20,14 @@ class Ready(Schema):
 
 
 @blp.route("/healthz", methods=["GET"])
+@blp.doc(security=OPEN)
 @blp.alt_response(200, schema=Healthy, description="the process is up")
 def healthz():
     return {"status": "ok"}
 
 
 @blp.route("/readyz", methods=["GET"])
+@blp.doc(security=OPEN)
 @blp.alt_response(200, schema=Ready, description="the database answers (else 503, Retry-After)")
 def readyz():
     try:

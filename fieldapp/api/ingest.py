@@ -25,7 +25,13 @@ from .schemas.ingest import (
     PingIn,
     PingOut,
 )
-from .security import cadre_or_device_required, login_required, requested_cadre
+from .security import (
+    BEARER_OR_DEVICE,
+    OPEN,
+    cadre_or_device_required,
+    login_required,
+    requested_cadre,
+)
 
 blp = Blueprint("pings", __name__, url_prefix="/api/v1", description="Location pings")
 phone_apps_blp = Blueprint("phone_clients", __name__, url_prefix="/api/v1/ingest",
@@ -36,6 +42,7 @@ GEOJSON = "application/geo+json"
 
 @blp.route("/pings", methods=["POST"])
 @cadre_or_device_required
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {
     "oneOf": [PingIn, PingBatch]}}}})
 @blp.alt_response(200, schema=IngestOut, description="one result per item, in order")
@@ -68,6 +75,7 @@ def list_pings(args):
 
 
 @phone_apps_blp.route("/owntracks", methods=["POST"])
+@phone_apps_blp.doc(security=[{"deviceBasic": []}])
 @phone_apps_blp.doc(requestBody={"content": {"application/json": {"schema": {"type": "object"}}}})
 @phone_apps_blp.alt_response(200, schema={"type": "array", "maxItems": 0},
                              description="stored (OwnTracks expects an empty list)")
@@ -82,6 +90,7 @@ def owntracks():
 
 
 @phone_apps_blp.route("/osmand", methods=["GET", "POST"])
+@phone_apps_blp.doc(security=OPEN)
 @phone_apps_blp.alt_response(200, schema={"type": "string", "maxLength": 0},
                              content_type="text/plain", description="stored")
 def osmand():

@@ -19,7 +19,12 @@ from ..services.access.access_log import log_access
 from ..services.media import uploads
 from .pagination import PageArgs, page_of, page_schema
 from .schemas import media as s
-from .security import cadre_or_device_required, login_required, requested_cadre
+from .security import (
+    BEARER_OR_DEVICE,
+    cadre_or_device_required,
+    login_required,
+    requested_cadre,
+)
 
 blp = Blueprint("media", __name__, url_prefix="/api/v1", description="Photo and video evidence")
 
@@ -57,6 +62,7 @@ MIMETYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp",
 
 @blp.route("/media", methods=["POST"])
 @cadre_or_device_required
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.arguments(s.MediaForm, location="form", content_type="multipart/form-data")
 @blp.doc(requestBody={"required": True, "content": {
     "multipart/form-data": {"schema": s.MediaUpload}}})

@@ -12,13 +12,19 @@ from ..services.access.access_log import log_access, log_reads
 from ..services.media import work_reports
 from .pagination import paginated
 from .schemas import reports as s
-from .security import cadre_or_device_required, login_required, requested_cadre
+from .security import (
+    BEARER_OR_DEVICE,
+    cadre_or_device_required,
+    login_required,
+    requested_cadre,
+)
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Work reports")
 
 
 @blp.route("/reports", methods=["POST"])
 @cadre_or_device_required
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.arguments(s.ReportIn)
 @blp.response(201, s.ReportOut)
 @blp.alt_response(200, schema=s.ReportOut, description="this client id was sent before")

@@ -16,6 +16,20 @@ from ..services.access.logins import token_revoked
 from ..services.access.scope import Scope
 from ..services.ingest import senders
 
+# How a caller proves who they are, as the OpenAPI document states it (the API docs'
+# Authorize button): a bearer token everywhere unless an operation says otherwise.
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+               "description": "from POST /api/v1/auth/token"},
+    "device": {"type": "apiKey", "in": "header", "name": "Authorization",
+               "description": "`Device <token>`: a registered phone's token"},
+    "deviceBasic": {"type": "http", "scheme": "basic",
+                    "description": "OwnTracks: username = device id, password = device token"},
+}
+DEFAULT_SECURITY = [{"bearer": []}]
+OPEN = []  # no credentials (health checks, logging in; OsmAnd carries its token as ?id=)
+BEARER_OR_DEVICE = [{"bearer": []}, {"device": []}]
+
 
 @jwt.token_in_blocklist_loader
 def _revoked(_header: dict, payload: dict) -> bool:

@@ -2,11 +2,11 @@
 
 Per backend, one database of its own is migrated and given the demo county with its people
 (`load_demo`, no simulated week) and a known week: a cadre of inspector1's first township
-who is in the village by day and sleeps in the county town (a not_resident finding), and
-one who lives there (no finding); then it is evaluated. gunicorn serves it as start.sh
-does. Every page a test opens runs in a fresh browser context whose requests to any other
-host are refused and recorded: the test fails if there was one. Screenshots go to
-test-artifacts/screenshots/ (FIELDAPP_TEST_ARTIFACTS overrides it).
+who is in the village by day and sleeps in the county town (a not_resident finding), and one
+who lives there (no finding) and asks for leave the week after; then it is evaluated.
+gunicorn serves it as start.sh does. Every page a test opens runs in a fresh browser context
+whose requests to any other host are refused and recorded: the test fails if there was one.
+Screenshots go to test-artifacts/screenshots/ (FIELDAPP_TEST_ARTIFACTS overrides it).
 """
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ class Console:
     township: str
     village: str
     finding_id: int
+    leave_id: int  # the resident's leave request, pending
     nights: dict = field(default_factory=dict)  # date → night status on the calendar
 
 
@@ -53,7 +54,7 @@ def _known_week(settings) -> dict:
 
     from fieldapp.extensions import db
     from fieldapp.models import Assignment, Cadre, Finding, PresenceDay, User
-    from fieldapp.services.presence import evaluation
+    from fieldapp.services.presence import evaluation, leaves
     from tests.integration import presence_helpers as week
 
     inspector = db.session.scalar(select(User).where(User.username == "inspector1"))
@@ -69,12 +70,14 @@ def _known_week(settings) -> dict:
     finding = db.session.scalar(select(Finding).where(
         Finding.cadre_id == commuter, Finding.kind == "not_resident"))
     assert finding is not None, "the commuter's week raised no not_resident finding"
+    leave = leaves.request_leave(settings, resident, monday + timedelta(days=9),
+                                 monday + timedelta(days=10), "personal", "家中老人住院，需陪护")
     nights = {d.day.isoformat(): d.night_status for d in db.session.scalars(
         select(PresenceDay).where(PresenceDay.cadre_id == commuter))}
     return {"week": week.iso_week(monday), "monday": monday, "commuter_id": commuter,
             "commuter_name": db.session.get(Cadre, commuter).name, "resident_id": resident,
             "township": township, "village": village, "finding_id": finding.id,
-            "nights": nights}
+            "leave_id": leave.id, "nights": nights}
 
 
 @pytest.fixture(scope="session")

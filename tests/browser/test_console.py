@@ -73,6 +73,7 @@ def test_api_docs_are_served_from_here(browse, console, backend):
     page.goto(f"{console.base}/api/v1/docs")
     page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
     assert "fieldapp" in page.locator(".swagger-ui .info .title").inner_text()
+    assert page.locator(".swagger-ui button.authorize").count() == 1  # bearer tokens
     screenshot(page, "api-docs", backend)
 
 
@@ -91,3 +92,20 @@ def _api_token(console, username: str) -> str:
         headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.load(answer)["access_token"]
+
+
+def test_an_inspector_approves_a_leave_request(browse, console, backend):
+    page = browse()
+    log_in(page, console, "inspector1")
+    page.goto(f"{console.base}/console/leaves")
+    row = page.locator(f'tr[data-leave-id="{console.leave_id}"]')
+    assert row.get_attribute("data-status") == "pending"
+    assert "家中老人住院" in row.inner_text()
+    screenshot(page, "leaves", backend)
+    form = row.locator('form[data-action="approve"]')
+    form.locator("input[name=note]").fill("同意，注意按时销假")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(f'tr[data-leave-id="{console.leave_id}"]').count() == 0
+    answer = api_get(console, f"/api/v1/leaves/{console.leave_id}")
+    assert (answer["status"], answer["decision_note"]) == ("approved", "同意，注意按时销假")

@@ -13,8 +13,9 @@ import pytest
 from flask_jwt_extended import create_access_token
 from sqlalchemy import func, select
 
+from fieldapp.errors import HOLDS_NUL
 from fieldapp.extensions import db
-from fieldapp.models import Leave, Ping, WorkReport
+from fieldapp.models import Cadre, Leave, Ping, WorkReport
 from fieldapp.services.people import registry as people
 
 from .helpers import admin_headers, cadre_login, make_cadre
@@ -76,6 +77,24 @@ def test_deeply_nested_json_is_a_400_everywhere(client, path, who):
             f"{found.id}:{token}".encode()).decode()
     body = assert_error(client.post(path, data=DEEP, headers=headers), 400)
     assert list(body["errors"]) in ([], ["json"]), body
+
+
+@pytest.mark.parametrize(("path", "who"), [
+    ("/api/v1/auth/token", None), ("/api/v1/leaves", "cadre"), ("/api/v1/cadres", "admin")])
+def test_a_nul_character_in_json_is_a_400_and_stores_nothing(client, path, who):
+    """PostgreSQL cannot hold NUL in text (it was a 500 there, and stored on SQLite)."""
+    headers = {"Content-Type": "application/json"}
+    if who == "cadre":
+        headers.update(cadre_login(client)[1])
+    elif who == "admin":
+        headers.update(admin_headers(client))
+    before = count(Cadre), count(Leave)
+    body = {"username": "a\u0000b", "password": "x", "name": "王\u0000", "role": "team_member",
+            "starts_on": "2026-11-30", "ends_on": "2026-11-30", "kind": "sick",
+            "reason": "病\u0000"}
+    response = client.post(path, data=json.dumps(body, ensure_ascii=True), headers=headers)
+    assert assert_error(response, 400)["errors"] == {"json": [HOLDS_NUL]}
+    assert (count(Cadre), count(Leave)) == before
 
 
 @pytest.mark.parametrize("path", ["/api/v1/leaves", "/api/v1/reports"])
