@@ -299,6 +299,7 @@ def test_an_inspector_sees_a_cadre_only_from_the_day_posted_to_them(client, week
     assert map_data(page)["fixes"]["rows"] == []
     assert 'rel="prev"' not in page
     assert re.search(r'data-q="fixes">0<', page)
+    assert re.findall(r'data-posting="(\d+)"', page) == [VILLAGE]  # not where else they were
 
     client.post("/console/logout", data={"csrf_token": re.search(
         r'name="csrf_token" value="([^"]+)"', page)[1]})

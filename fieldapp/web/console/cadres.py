@@ -151,14 +151,16 @@ def _post_feature(code: str) -> dict:
 
 
 def _postings(person: Cadre) -> list[dict]:
-    """The cadre's postings with their names; a township links to its page where the
-    reader may open it."""
-    names = region_names(a.region_code for a in person.assignments)
+    """The cadre's postings in the reader's regions (all of them for an admin or the cadre)
+    with their names; a township links to its page where the reader may open it."""
+    mine = g.scope.everything or g.user.cadre_id == person.id
+    shown = [a for a in person.assignments if mine or g.scope.region_visible(a.region_code)]
+    names = region_names(a.region_code for a in shown)
     pages = g.user.role in TOWNSHIP_READERS
     return [{"assignment": a, "name": names.get(a.region_code),
              "township": names.get(a.region_code[:9]) if len(a.region_code) > 9 else None,
              "township_visible": pages and g.scope.region_visible(a.region_code[:9])}
-            for a in person.assignments]
+            for a in shown]
 
 
 def _neighbours(cadre_id: int, month: Period) -> dict:
