@@ -4,8 +4,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from sqlalchemy import select
+
 from fieldapp.extensions import db
-from fieldapp.models import Finding
+from fieldapp.models import Finding, FindingEvent
 
 from .helpers import TOWNSHIP, make_cadre, make_user
 from .page_helpers import page_login, post_form
@@ -103,3 +105,19 @@ def test_the_queue_filters_sorts_counts_and_pages(client):
 
     assert counts("/console/findings?status=open") == [("open", "2"), ("dismissed", "1")]
     assert counts("/console/findings?kind=absent&status=open") == [("dismissed", "1")]
+
+
+def test_a_finding_named_twice_in_a_bulk_assign_is_assigned_once(client):
+    cadre = make_cadre()
+    finding = _finding(cadre.id)
+    make_user("insp", "inspector", regions=[TOWNSHIP])
+    page_login(client, "insp")
+    answer = post_form(client, "/console/findings", "/console/findings/assign",
+                       {"ids": [finding.id, finding.id], "note": "twice",
+                        "back": "https://evil.example/"})
+    assert answer.headers["Location"] == "/console/"  # never a host it was handed
+    events = db.session.scalars(select(FindingEvent).where(
+        FindingEvent.flag_id == finding.id, FindingEvent.action == "assign")).all()
+    assert len(events) == 1
+    db.session.expire_all()
+    assert db.session.get(Finding, finding.id).status == "in_review"

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from geoalchemy2.shape import to_shape
-from shapely.geometry import mapping
 from sqlalchemy import and_, exists, func, literal, or_, select
 
 from ...config import Settings
@@ -19,12 +17,12 @@ from ...models import (
     FindingEvent,
     MediaItem,
     Ping,
-    Region,
     User,
     UserRegion,
 )
 from ...models.types import utcnow
 from ..access.scope import Scope
+from ..geodata.regions import post_feature
 from ..ingest.ping_queries import ping_feature
 from ..rows import in_region, in_time_range, where_equal
 from . import audit_chain
@@ -71,12 +69,12 @@ def dossier(scope: Scope, flag_id: int) -> tuple[Finding, dict]:
     """A visible finding, and everything shown about it: its evidence, a map of it, its
     history and its appeals."""
     finding = visible_finding(scope, flag_id)
-    return finding, {"evidence": _evidence_as_seen_by(scope, finding),
+    return finding, {"evidence": evidence_as_seen_by(scope, finding),
                      "map": evidence_map(finding, scope),
                      "events": events_of(finding), "appeals": appeals_of(finding)}
 
 
-def _evidence_as_seen_by(scope: Scope, finding: Finding) -> dict:
+def evidence_as_seen_by(scope: Scope, finding: Finding) -> dict:
     """The evidence; which earlier upload a reused photo matched, and whose it was, is for
     reviewers only (it may be another cadre's)."""
     check = finding.evidence.get("check")
@@ -88,13 +86,8 @@ def _evidence_as_seen_by(scope: Scope, finding: Finding) -> dict:
 def evidence_map(finding: Finding, scope: Scope) -> dict:
     """The post's boundary and the pings the evidence names (those recorded on dates the
     scope sees the cadre on), as one FeatureCollection."""
-    region = db.session.get(Region, finding.region_code)
-    features = []
-    if region is not None:
-        features.append({"type": "Feature", "id": region.code,
-                         "geometry": mapping(to_shape(region.boundary)),
-                         "properties": {"role": "post", "code": region.code,
-                                        "name": region.name}})
+    post = post_feature(finding.region_code)
+    features = [post] if post else []
     ping_ids = finding.evidence.get("ping_ids", [])
     if ping_ids:
         pings = db.session.scalars(select(Ping).where(

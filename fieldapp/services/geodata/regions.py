@@ -23,6 +23,17 @@ def feature(region: Region, simplify_m: float | None = None) -> dict:
                            "parent_code": region.parent_code}}
 
 
+def post_feature(code: str) -> dict | None:
+    """A cadre's post as a map draws it: its Feature, marked role "post" (None if the
+    region is gone)."""
+    region = db.session.get(Region, code)
+    if region is None:
+        return None
+    shape = feature(region)
+    shape["properties"]["role"] = "post"
+    return shape
+
+
 def get_region(code: str) -> Region:
     return get_or_404(Region, code)
 

@@ -23,11 +23,11 @@ from ...domain.dates import end_of, local_date, start_of, supported
 from ...domain.presence import window_table
 from ...errors import BadInput
 from ...extensions import db
-from ...models import Cadre, Region
+from ...models import Cadre
 from ...models.types import utcnow
 from ...services.access.access_log import log_access
 from ...services.findings.workflow import queue_query
-from ...services.geodata.regions import feature
+from ...services.geodata.regions import post_feature
 from ...services.ingest.fix_quality import devices_of, last_fix, quality_of
 from ...services.ingest.fix_tracks import fixes_between
 from ...services.ingest.ping_queries import pings_query
@@ -61,7 +61,8 @@ def cadre(cadre_id):
     record = next((d for d in days if d["date"] == day), {})
     post = record.get("region_code") or posts_on([(cadre_id, day)]).get((cadre_id, day))
     centroid = record.get("night_centroid")
-    drawn = map_data([_post_feature(post)] if post else [], fixes,
+    boundary = post_feature(post) if post else None
+    drawn = map_data([boundary] if boundary else [], fixes,
                      [{**centroid, "date": day}] if slot == "night" and centroid else [])
     seen = last_fix(scope, cadre_id)
     log_access(g.user, cadre_id, "presence", {"page": "cadre", "from": month.first,
@@ -140,14 +141,6 @@ def _window(day: date, slot: str) -> tuple[datetime, datetime]:
                 datetime.combine(day, windows.day[-1][1], zone))
     return (datetime.combine(day, windows.night[0], zone),
             datetime.combine(day + timedelta(days=1), windows.night[1], zone))
-
-
-def _post_feature(code: str) -> dict:
-    """The boundary of the post the map's day was evaluated against (or, unevaluated, the
-    post covering it)."""
-    shape = feature(db.session.get(Region, code))
-    shape["properties"]["role"] = "post"
-    return shape
 
 
 def _postings(person: Cadre) -> list[dict]:

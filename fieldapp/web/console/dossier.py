@@ -22,6 +22,7 @@ from ...i18n import label
 from ...models import Finding
 from ...services.access.access_log import log_access
 from ...services.findings import audit_chain, workflow
+from ...services.geodata.regions import post_feature
 from ...services.ingest.fix_tracks import fixes_between
 from ...services.media.uploads import media_query
 from ...services.people.names import named, usernames
@@ -79,24 +80,25 @@ def _refusal(exc: Conflict | Unprocessable) -> str:
 
 
 def _page(finding_id: int, refused: dict | None = None):
-    finding, shown = workflow.dossier(g.scope, finding_id)
+    finding = workflow.visible_finding(g.scope, finding_id)
+    evidence = workflow.evidence_as_seen_by(g.scope, finding)
     log_access(g.user, finding.cadre_id, "flag", {"flag_id": finding.id, "page": "dossier"})
     settings = app_settings()
     names = named([{"cadre_id": finding.cadre_id, "region_code": finding.region_code,
                     "assignee_id": finding.assignee_id}])[0]
     period = _period(finding, settings) if finding.period_start and finding.period_end \
         else {"days": [], "fixes": [], "fixes_total": 0, "leaves": [], "media": []}
-    boundaries = [f for f in shown["map"]["features"] if f["properties"].get("role") == "post"]
+    post = post_feature(finding.region_code)
     centroids = [{**d["night_centroid"], "date": d["date"]} for d in period["days"]
                  if d["night_centroid"]]
-    events, appeals = shown["events"], shown["appeals"]
+    events, appeals = workflow.events_of(finding), workflow.appeals_of(finding)
     people = usernames([e.actor_id for e in events]
                        + [a.submitted_by for a in appeals] + [a.decided_by for a in appeals])
     allowed = _allowed_actions(finding)
-    drawn = map_data(boundaries, period.pop("fixes"), centroids)
+    drawn = map_data([post] if post else [], period.pop("fixes"), centroids)
     windows = settings.evaluation.windows
     return render_template(
-        "console/dossier.html", finding=finding, names=names, evidence=shown["evidence"],
+        "console/dossier.html", finding=finding, names=names, evidence=evidence,
         map=drawn, **period,
         events=events, appeals=appeals, people=people,
         chain=audit_chain.verify_finding(finding), allowed=allowed,
@@ -104,8 +106,7 @@ def _page(finding_id: int, refused: dict | None = None):
         if "assign" in allowed else [],
         refused=refused, reviewer=g.user.role in REVIEWERS, note_max=NOTE_MAX_CHARS,
         day_windows=", ".join(_span(w) for w in windows.day), night_window=_span(windows.night),
-        first_at=_moment(shown["evidence"].get("first_at")),
-        last_at=_moment(shown["evidence"].get("last_at")))
+        first_at=_moment(evidence.get("first_at")), last_at=_moment(evidence.get("last_at")))
 
 
 def _period(finding: Finding, settings: Settings) -> dict:

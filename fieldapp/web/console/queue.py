@@ -90,8 +90,8 @@ def assign_to_me():
     """Take the chosen findings for review; back to the queue as it was filtered."""
     back = local_target(request.form.get("back") or url_for("console.queue"))
     note = request.form.get("note", "").strip()
-    ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit()
-           and len(i) < 19]
+    ids = list(dict.fromkeys(int(i) for i in request.form.getlist("ids")  # each once
+                             if i.isascii() and i.isdigit() and len(i) < 19))
     if not ids or not note:
         flash(gettext("Choose findings and write a note to assign them."))
         return redirect(back)
