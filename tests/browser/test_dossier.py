@@ -49,13 +49,14 @@ def test_an_inspector_works_a_not_resident_finding(browse, console, backend):
 
 
 @pytest.mark.parametrize("path", DOSSIER_PAGES)
-def test_an_inspector_of_another_township_gets_the_404_page(browse, console, path):
+def test_an_inspector_of_another_township_gets_the_404_page(browse, console, path, backend):
     page = browse()
     log_in(page, console, "inspector2")
     answer = page.goto(f"{console.base}/console/{path.format(**vars(console))}")
     assert answer.status == 404
     assert page.locator("[data-error]").get_attribute("data-error") == "404"
     assert console.commuter_name not in page.content()
+    screenshot(page, "404-" + path.split("/")[0], backend)
 
 
 def test_the_cadre_and_township_pages_open(browse, console, backend):
