@@ -115,6 +115,14 @@ SETTINGS: list[Setting] = [
             "Coordinates of those tiles: wgs84 (also Tianditu's CGCS2000) or gcj02 "
             "(AMap-style; fixes and boundaries are shifted for display only)"),
     Setting("BASEMAP_ATTRIBUTION", "", str, "Attribution shown with the basemap"),
+    Setting("RANKINGS", False, bool,
+            "Rank townships or dispatching units by confirmed absent/not_resident findings "
+            "(GET /api/v1/rankings, red and black lists). Off: 404, and the console shows "
+            "none (国办函〔2026〕12号 forbids in-app points rankings)"),
+    Setting("RANKING_LIST_LENGTH", 5, int, "Entries on each of the red and black lists"),
+    Setting("AUDIT_SIGNING_KEY", "", str,
+            "PEM file of the Ed25519 key that signs evidence packages. Empty: a key "
+            "generated once into instance/audit_signing_key.pem"),
     Setting("DEMO_PASSWORD", "fieldapp-demo", str,
             "Password given to demo logins by `flask demo load` (demo data only)"),
 ]
@@ -149,6 +157,8 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict[str
         values["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / DEFAULT_SQLITE_NAME}"
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = _instance_secret(Path(instance_path))
+    if not values["AUDIT_SIGNING_KEY"]:
+        values["AUDIT_SIGNING_KEY"] = str(Path(instance_path) / "audit_signing_key.pem")
     return values
 
 
@@ -174,6 +184,8 @@ def _check(values: dict[str, Any]) -> None:
                          "the database) or redis://HOST:PORT/DB, so every worker shares them")
     if values["BASEMAP_CRS"] not in ("wgs84", "gcj02"):
         raise SystemExit("fieldapp: FIELDAPP_BASEMAP_CRS must be wgs84 or gcj02")
+    if values["RANKING_LIST_LENGTH"] < 1:
+        raise SystemExit("fieldapp: FIELDAPP_RANKING_LIST_LENGTH must be at least 1")
     if values["SESSION_IDLE_MIN"] < 1:
         raise SystemExit("fieldapp: FIELDAPP_SESSION_IDLE_MIN must be at least 1")
     try:
@@ -262,6 +274,13 @@ class EvaluationSettings:
 
 
 @dataclass(frozen=True)
+class AuditSettings:
+    rankings: bool
+    ranking_list_length: int
+    signing_key: Path
+
+
+@dataclass(frozen=True)
 class Settings:
     """What the services run with, as values."""
 
@@ -273,6 +292,7 @@ class Settings:
     leave_max_days: int
     leave_max_retro_days: int
     appeal_days: int
+    audits: AuditSettings
     login: LoginSettings = LoginSettings()
 
     @classmethod
@@ -311,6 +331,9 @@ class Settings:
             leave_max_days=config["LEAVE_MAX_DAYS"],
             leave_max_retro_days=config["LEAVE_MAX_RETRO_DAYS"],
             appeal_days=config["APPEAL_DAYS"],
+            audits=AuditSettings(rankings=config["RANKINGS"],
+                                 ranking_list_length=config["RANKING_LIST_LENGTH"],
+                                 signing_key=Path(config["AUDIT_SIGNING_KEY"])),
             login=LoginSettings(per_address=parse_limit(config["LOGIN_RATE_LIMIT"]),
                                 per_account=parse_limit(config["LOGIN_ACCOUNT_LIMIT"]),
                                 storage_uri=config["RATELIMIT_STORAGE_URI"]))

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYBABEL=.venv/bin/pybabel
-$PYBABEL -q extract -F babel.cfg -k lazy_gettext -o /tmp/fieldapp-messages.pot --no-location \
+$PYBABEL -q extract -F babel.cfg -k lazy_gettext -k _l -o /tmp/fieldapp-messages.pot --no-location \
     --sort-output --project fieldapp .
 $PYBABEL -q update -i /tmp/fieldapp-messages.pot -d fieldapp/translations -l zh_Hans_CN \
     --no-fuzzy-matching --ignore-obsolete

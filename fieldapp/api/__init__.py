@@ -25,6 +25,7 @@ from ..extensions import rest_api
 def register_blueprints(app: Flask) -> None:
     from . import (
         access_log,
+        audits,
         auth,
         findings,
         geodata,
@@ -32,12 +33,15 @@ def register_blueprints(app: Flask) -> None:
         ingest,
         leaves,
         media,
+        packages,
         people,
         presence,
         reports,
+        summaries,
     )
 
     for blp in (health.blp, auth.blp, geodata.blp, people.blp, ingest.blp,
                 ingest.phone_apps_blp, leaves.blp,
-                presence.blp, findings.blp, media.blp, reports.blp, access_log.blp):
+                presence.blp, findings.blp, media.blp, reports.blp, access_log.blp,
+                audits.blp, packages.blp, summaries.blp):
         rest_api.register_blueprint(blp)

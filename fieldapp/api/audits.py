@@ -1,0 +1,62 @@
+"""Presence audits of a region or a cadre over a finished range → services/audits/, drawn as
+files by documents/.
+
+    GET  /api/v1/audits/presence     JSON, or format=csv|xlsx|pdf as an attachment
+"""
+from flask import g, make_response
+from flask_smorest import Blueprint
+
+from ..config import app_settings
+from ..documents.audit_table import audit_csv
+from ..services.access.access_log import log_reads
+from ..services.audits.presence_audit import presence_audit
+from ..services.presence.evaluation import parse_range
+from .schemas import audits as s
+from .security import login_required
+
+blp = Blueprint("audits", __name__, url_prefix="/api/v1", description="Audits")
+
+AUDITORS = ("admin", "discipline", "inspector")
+MIMETYPES = {"csv": "text/csv",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "pdf": "application/pdf"}
+
+
+def audit_from_args(args: dict, progress=None) -> dict:
+    """The audit the query asks for (one read per cadre in the access log)."""
+    first, last = parse_range(args.get("week"), args.get("month"), args.get("from"),
+                              args.get("to"))
+    extra = {"progress": progress} if progress else {}
+    audit = presence_audit(app_settings(), g.scope, first, last, args.get("region"),
+                           args.get("cadre_id"), **extra)
+    log_reads(g.user, "audit_presence", [(row["cadre_id"], row["assignment_id"])
+                                         for row in audit["rows"]],
+              {"region": args.get("region"), "from": first, "to": last,
+               "format": args["format"]}, args.get("cadre_id"))
+    return audit
+
+
+def attachment(body, fmt: str, audit: dict):
+    """`body` answered as a download named after the audit's subject and range."""
+    subject = audit["region"] or f"cadre-{audit['cadre_id']}"
+    response = make_response(body)
+    response.mimetype = MIMETYPES[fmt]
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="presence-audit-{subject}-{audit["from"]}-{audit["to"]}.{fmt}"')
+    return response
+
+
+@blp.route("/audits/presence", methods=["GET"])
+@login_required(*AUDITORS)
+@blp.arguments(s.AuditArgs, location="query")
+@blp.alt_response(200, schema=s.AuditOut, description="the audit")
+@blp.alt_response(200, schema={"type": "string"}, content_type="text/csv",
+                  description="format=csv: UTF-8 with BOM, headers in the reader's language")
+def audit_presence(args):
+    """Every post under a region (or of one cadre) over a finished week, month or range:
+    required, present, no-data and excused days and nights, leave and findings, with totals
+    per township and for the whole. Access-logged for each cadre."""
+    audit = audit_from_args(args)
+    if args["format"] == "csv":
+        return attachment(audit_csv(audit), "csv", audit)
+    return s.AuditOut().dump(audit)
