@@ -2,6 +2,7 @@
 import logging
 import os
 import sys
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -35,8 +36,28 @@ def run_migrations_online():
     engine = current_app.extensions["migrate"].db.engine
     with engine.connect() as connection:
         context.configure(**_options(connection))
-        with context.begin_transaction():
+        with _sqlite_foreign_keys_off(connection), context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """On SQLite, batch mode rebuilds a table to change it (drop, create, copy, rename);
+    with foreign keys on, dropping a table other rows point at fails. They are switched off
+    for the migration (a pragma that only works outside a transaction), then every foreign
+    key is checked before they are switched on again."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise SystemExit(f"fieldapp: the migration left rows pointing nowhere: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

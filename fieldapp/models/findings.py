@@ -10,7 +10,7 @@ from ..extensions import db
 from .types import BigId, UTCDateTime, one_of, utcnow
 
 FINDING_STATUSES = ("open", "in_review", "confirmed", "dismissed", "escalated", "appealed",
-                 "appeal_upheld", "appeal_rejected", "withdrawn")
+                 "appeal_upheld", "appeal_rejected", "withdrawn", "disposed")
 
 
 class Finding(db.Model):
@@ -39,6 +39,7 @@ class Finding(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disposition: Mapped[str | None] = mapped_column(String(32))  # set when disposed
 
 
 class Appeal(db.Model):
@@ -89,6 +90,7 @@ class FindingEvent(db.Model):
     period_end: Mapped[date | None] = mapped_column(Date)
     summary: Mapped[str | None] = mapped_column(Text)
     evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    disposition: Mapped[str | None] = mapped_column(String(32))  # hashed from version 3
 
 
 class AuditHead(db.Model):

@@ -59,11 +59,12 @@ class AccessLog(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    viewer_user_id: Mapped[int] = mapped_column(
+    # None: the server's operator, with a `flask` command
+    viewer_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", name="fk_access_log_viewer"))
     subject_cadre_id: Mapped[int] = mapped_column(
         ForeignKey("cadres.id", name="fk_access_log_subject"))
     resource: Mapped[str] = mapped_column(String(32))
     params: Mapped[dict] = mapped_column(JSON)
     # who read, loaded with the row for GET /access-log
-    viewer: Mapped[User] = relationship("User", lazy="joined", viewonly=True)
+    viewer: Mapped[User | None] = relationship("User", lazy="joined", viewonly=True)

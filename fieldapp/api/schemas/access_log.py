@@ -25,11 +25,13 @@ class ViewerOut(Schema):
 class AccessLogOut(Schema):
     id = fields.Integer()
     at = fields.DateTime()
-    viewer = fields.Nested(ViewerOut)
+    viewer = fields.Nested(ViewerOut, allow_none=True, metadata={
+        "description": "null: the server's operator, with a flask command"})
     cadre_id = fields.Integer(attribute="subject_cadre_id",
                               metadata={"description": "whose data was read"})
     resource = fields.String(metadata={"description": "what was read: pings, presence, "
                                        "media, media_file, media_thumbnail, reports, "
-                                       "reports_monthly, leaves, leave, flag"})
+                                       "reports_monthly, leaves, leave, flag, audit_presence, "
+                                       "package"})
     params = fields.Dict(metadata={"description": "the read's filters and the ids of the "
                                    "rows returned"})

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from ...domain.policies import DEFAULT_POLICY_BY_ROLE, POLICIES, POST_LEVEL_BY_ROLE
-from ...errors import Conflict, Unprocessable
+from ...errors import Conflict, NotFound, Unprocessable
 from ...extensions import db
 from ...models import Assignment, Cadre, Device, Region, User, UserRegion
 from ...models.types import utcnow
@@ -86,6 +86,15 @@ def create_user(username: str, password: str, role: str, cadre_id: int | None = 
     user.scopes = [UserRegion(region_code=code) for code in sorted(set(regions or []))]
     db.session.add(user)
     db.session.commit()
+    return user
+
+
+def user_named(username: str) -> User:
+    """The active login called `username`; 404 otherwise."""
+    user = db.session.scalar(select(User).where(User.username == username,
+                                                User.active.is_(True)))
+    if user is None:
+        raise NotFound(f"no active user {username!r}")
     return user
 
 
