@@ -18,4 +18,13 @@ def start():
     return redirect(url_for("console.queue"))
 
 
-from . import cadres, dossier, leaves, queue, townships  # noqa: E402,F401  (their routes)
+from . import (  # noqa: E402,F401  (their routes)
+    audits,
+    cadres,
+    dispositions,
+    dossier,
+    leaves,
+    queue,
+    summaries,
+    townships,
+)

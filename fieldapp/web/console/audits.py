@@ -1,0 +1,2 @@
+"""The audits pages of the console (being built)."""
+from . import blp  # noqa: F401

@@ -1,0 +1,2 @@
+"""The dispositions pages of the console (being built)."""
+from . import blp  # noqa: F401

@@ -1,0 +1,2 @@
+"""The summaries pages of the console (being built)."""
+from . import blp  # noqa: F401
