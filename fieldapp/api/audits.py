@@ -7,7 +7,7 @@ from flask import g, make_response
 from flask_smorest import Blueprint
 
 from ..config import app_settings
-from ..documents.audit_table import audit_csv
+from ..documents.audit_files import audit_file
 from ..services.access.access_log import log_reads
 from ..services.audits.presence_audit import presence_audit
 from ..services.presence.evaluation import parse_range
@@ -52,11 +52,21 @@ def attachment(body, fmt: str, audit: dict):
 @blp.alt_response(200, schema=s.AuditOut, description="the audit")
 @blp.alt_response(200, schema={"type": "string"}, content_type="text/csv",
                   description="format=csv: UTF-8 with BOM, headers in the reader's language")
+@blp.alt_response(200, schema={"type": "string", "format": "binary"},
+                  content_type=MIMETYPES["xlsx"],
+                  description="format=xlsx: a summary sheet, then a sheet per township; "
+                              "numbers as numbers, header row frozen")
+@blp.alt_response(200, schema={"type": "string", "format": "binary"},
+                  content_type="application/pdf",
+                  description="format=pdf: the printable report in the reader's language "
+                              "(cover with the finding log's head hash, summary, a "
+                              "heat-map per cadre, a map per absence finding)")
 def audit_presence(args):
     """Every post under a region (or of one cadre) over a finished week, month or range:
     required, present, no-data and excused days and nights, leave and findings, with totals
     per township and for the whole. Access-logged for each cadre."""
     audit = audit_from_args(args)
-    if args["format"] == "csv":
-        return attachment(audit_csv(audit), "csv", audit)
+    if args["format"] in MIMETYPES:
+        return attachment(audit_file(app_settings(), g.scope, audit, args["format"]),
+                          args["format"], audit)
     return s.AuditOut().dump(audit)
