@@ -53,6 +53,7 @@ STATUS_LABELS = {
     "appeal_upheld": lazy_gettext("Appeal upheld"),
     "appeal_rejected": lazy_gettext("Appeal rejected"),
     "withdrawn": lazy_gettext("Withdrawn"),
+    "disposed": lazy_gettext("Disposed"),
 }
 ACTION_LABELS = {
     "assign": lazy_gettext("Assign"),
@@ -67,6 +68,15 @@ ACTION_LABELS = {
     "withdraw": lazy_gettext("Withdrawn"),
     "appeal": lazy_gettext("Appeal"),
     "attest": lazy_gettext("Attested"),
+    "dispose": lazy_gettext("Dispose"),
+}
+DISPOSITION_LABELS = {
+    "no_action": lazy_gettext("No action"),
+    "reminder_talk": lazy_gettext("Reminder talk"),
+    "criticism_education": lazy_gettext("Criticism and education"),
+    "circulated_criticism": lazy_gettext("Circulated criticism"),
+    "organisational_handling": lazy_gettext("Organisational handling"),
+    "referred": lazy_gettext("Referred for review and investigation"),
 }
 PRESENCE_LABELS = {
     "present": lazy_gettext("Present"),
@@ -110,7 +120,7 @@ REPORT_LABELS = {
 }
 LABELS = {"kind": KIND_LABELS, "status": STATUS_LABELS, "action": ACTION_LABELS,
           "presence": PRESENCE_LABELS, "role": ROLE_LABELS, "leave": LEAVE_LABELS,
-          "verdict": VERDICT_LABELS, "report": REPORT_LABELS}
+          "verdict": VERDICT_LABELS, "report": REPORT_LABELS, "disposition": DISPOSITION_LABELS}
 
 
 # What evaluation and the upload checks write as an event's note (services/findings/).

@@ -55,3 +55,5 @@ ensure_venv() {
 }
 
 apt_install libsqlite3-mod-spatialite
+# the printed audit (WeasyPrint): Pango and HarfBuzz's subsetter; Noto CJK, embedded in each PDF
+apt_install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk

@@ -12,6 +12,7 @@ inline SVG, and any URL in the document is refused.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
@@ -45,6 +46,7 @@ SECTIONS_PER_PART = 40  # cadres laid out at a time (WeasyPrint's work grows wit
 SUMMARY_NUMBERS = ("posted_days", "required_days", "present_days", "no_data_days",
                    "excused_days", "required_nights", "present_nights", "no_data_nights",
                    "excused_nights", "leave_days", "unevaluated_days")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FIX_COLOURS = {"not_resident": "#5f3dc4", "absent": COLOURS["absent"]}
 
 
@@ -90,10 +92,12 @@ def audit_parts(settings: Settings, scope: Scope, audit: dict,
 
 
 def _render(context: dict, sections: list[dict], cover: bool, first_page: int) -> str:
-    return render_template("reports/audit.html", **{
+    """One part's HTML, without control characters (a name holding one would leave the
+    PDF's text unreadable to a text extractor)."""
+    return CONTROL_CHARACTERS.sub("", render_template("reports/audit.html", **{
         **context, "sections": sections, "first_page": first_page,
         "cover": context["cover"] if cover else None,
-        "summary": context["summary"] if cover else None})
+        "summary": context["summary"] if cover else None}))
 
 
 def _context(settings: Settings, scope: Scope, audit: dict) -> dict:
@@ -112,7 +116,7 @@ def _context(settings: Settings, scope: Scope, audit: dict) -> dict:
         "number_headers": [(key, headers[key]) for key in SUMMARY_NUMBERS],
         "legend": [(legend_swatch(status), label("presence", status))
                    for status in ("present", "absent", "no_data", "excused")]
-                  + [(legend_swatch(UNEVALUATED), _("Not evaluated"))],
+                  + [(legend_swatch(UNEVALUATED), _("Not evaluated (no day record)"))],
         "cover": {"region": audit["region"], "region_name": audit["region_name"],
                   "cadre_id": audit["cadre_id"],
                   "cadre_name": audit["rows"][0]["cadre_name"] if audit["rows"] else None,

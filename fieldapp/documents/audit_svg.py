@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from shapely.geometry.base import BaseGeometry
 
 METRES_PER_DEGREE = 111_320.0
+FONT = "Noto Sans CJK SC"  # the report's font (web/templates/reports/audit.css)
 COLOURS = {"present": "#2f9e44", "absent": "#d9480f", "no_data": "#adb5bd",
            "excused": "#4dabf7"}
 UNEVALUATED = "unevaluated"  # a posted date with no day record
@@ -51,7 +52,8 @@ def heat_map(dates: Sequence[date], cells: dict[date, tuple[str, str] | str | No
             parts.extend(_cell_pair(_x(i), top + 4, cells.get(day)))
     height = len(lines) * LINE_MM
     return Markup(f'<svg class="heat" width="{width:.1f}mm" height="{height:.1f}mm" '
-                  f'viewBox="0 0 {width:.1f} {height:.1f}">{"".join(parts)}</svg>')
+                  f'viewBox="0 0 {width:.1f} {height:.1f}" font-family="{FONT}">'
+                  f'{"".join(parts)}</svg>')
 
 
 def _x(i: int) -> float:
@@ -141,7 +143,7 @@ def finding_map(boundary: BaseGeometry | None, fixes: Sequence[tuple[float, floa
     parts.append(f'<path d="M{width - 5:.1f} 3l1.6 4.5h-3.2z" fill="#343a40"/>'
                  f'<text x="{width - 5.9:.1f}" y="10.6" font-size="2.6">N</text>')
     return Markup(f'<svg class="map" width="{width}mm" height="{height}mm" '
-                  f'viewBox="0 0 {width} {height}">{"".join(parts)}</svg>')
+                  f'viewBox="0 0 {width} {height}" font-family="{FONT}">{"".join(parts)}</svg>')
 
 
 def _boundary_path(boundary: BaseGeometry, projection: Projection) -> str:

@@ -41,7 +41,7 @@ def audit_xlsx(audit: dict) -> bytes:
     book = Workbook()
     summary = book.active
     taken: set[str] = set()
-    summary.title = sheet_name(_("Summary"), taken)
+    summary.title = sheet_name(_("Totals"), taken)
     place_columns, numbers = [], []
     for key, header in COLUMNS:
         if key not in SUMMARY_SKIPS:

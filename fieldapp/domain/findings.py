@@ -1,4 +1,5 @@
-"""Finding kinds, their severity, and the review workflow as a transition table
+"""Finding kinds, their severity, the review workflow as a transition table, who may make
+each move, and the dispositions the discipline office closes a finding with
 (docs/presence-rules.md)."""
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ EVALUATED_KINDS = ("not_resident", "absent", "no_data", "mock_location", "implau
 
 CLOSED = ("confirmed", "dismissed", "appeal_upheld", "appeal_rejected")
 
-# Reviewer actions: action → (statuses it may start from, status it leads to).
+# Actions: action → (statuses it may start from, status it leads to).
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "assign": (("open", "in_review"), "in_review"),
     "confirm": (("in_review",), "confirmed"),
@@ -25,8 +26,20 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "reopen": (CLOSED, "open"),
     "uphold_appeal": (("appealed",), "appeal_upheld"),
     "reject_appeal": (("appealed",), "appeal_rejected"),
+    "dispose": (("escalated",), "disposed"),
 }
 APPEALABLE = ("confirmed", "escalated")
+
+# How the discipline office closes an escalated finding, mildest first (免予处理 …
+# 移送审查调查).
+DISPOSITIONS = ("no_action", "reminder_talk", "criticism_education", "circulated_criticism",
+                "organisational_handling", "referred")
+
+REVIEWERS = ("inspector", "admin")   # review findings: every action but dispose
+DISPOSERS = ("discipline", "admin")  # dispose of escalated findings
+ACTORS: dict[str, tuple[str, ...]] = {
+    action: DISPOSERS if action == "dispose" else REVIEWERS for action in TRANSITIONS}
+MOVERS = tuple(dict.fromkeys(role for roles in ACTORS.values() for role in roles))  # any move
 
 
 class IllegalTransition(ValueError):
