@@ -3,13 +3,15 @@ appeals → services/findings/workflow.py.
 
     GET  /api/v1/flags                       the queue
     GET  /api/v1/flags/<id>                  a finding with evidence, map, events, appeals
-    POST /api/v1/flags/<id>/transitions      a reviewer's move
+    POST /api/v1/flags/<id>/transitions      a reviewer's move, or the discipline office's
+                                             disposal
     POST /api/v1/flags/<id>/appeal           the cadre's appeal
 """
 from flask import g
 from flask_smorest import Blueprint
 
 from ..config import app_settings
+from ..domain.findings import MOVERS
 from ..services.access.access_log import log_access
 from ..services.findings import workflow
 from ..services.people.names import named_findings
@@ -43,14 +45,17 @@ def get_flag(flag_id):
 
 
 @blp.route("/flags/<bigid:flag_id>/transitions", methods=["POST"])
-@login_required("inspector", "admin")
+@login_required(*MOVERS)
 @blp.arguments(s.TransitionIn)
 @blp.response(200, s.FlagOut)
 def move_flag(body, flag_id):
-    """assign, confirm, dismiss, escalate, reopen, uphold_appeal or reject_appeal; 409 when
-    the finding's state does not allow it."""
-    return named_findings([workflow.transition(g.scope, flag_id, body["action"], body["note"],
-                                           body.get("assignee_id"))])[0]
+    """Inspectors and admins: assign, confirm, dismiss, escalate, reopen, uphold_appeal or
+    reject_appeal. The discipline office and admins: dispose of an escalated finding with a
+    `disposition`. 403 for another's move, 409 when the finding's status does not allow
+    it."""
+    return named_findings([workflow.transition(
+        g.scope, flag_id, body["action"], body["note"], body.get("assignee_id"),
+        body.get("disposition"))])[0]
 
 
 @blp.route("/flags/<bigid:flag_id>/appeal", methods=["POST"])

@@ -46,6 +46,11 @@ class IllegalTransition(ValueError):
     pass
 
 
+def may_make(role: str, action: str) -> bool:
+    """Whether a user of `role` may make the move `action` (an action of TRANSITIONS)."""
+    return role in ACTORS[action]
+
+
 def next_status(action: str, current: str) -> str:
     """The status `action` leads to from `current`; IllegalTransition if it may not."""
     allowed_from, to = TRANSITIONS[action]

@@ -77,7 +77,7 @@ def test_the_evidence_an_event_records_is_what_the_finding_held_then(app, client
     (raised,) = db.session.scalars(select(FindingEvent).where(FindingEvent.flag_id == flag_id))
     canonical = json.dumps(finding.evidence, sort_keys=True, ensure_ascii=False,
                            separators=(",", ":"))
-    assert raised.version == 2
+    assert raised.version == 3
     assert raised.evidence_sha256 == hashlib.sha256(canonical.encode()).hexdigest()
     assert (raised.kind, raised.cadre_id, raised.region_code, raised.summary,
             raised.period_start, raised.period_end, raised.to_status) == (

@@ -1,7 +1,7 @@
 """Request and response schemas of findings (on the wire: flags), their events and appeals."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ...domain.findings import KINDS, TRANSITIONS
+from ...domain.findings import DISPOSITIONS, KINDS, TRANSITIONS
 from ...domain.notes import NOTE_MAX_CHARS
 from ...i18n import finding_summary
 from ...models.findings import FINDING_STATUSES
@@ -34,6 +34,9 @@ class FlagOut(NamesOut):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     confirmed_at = fields.DateTime(allow_none=True)
+    disposition = fields.String(allow_none=True, metadata={
+        "description": "how the discipline office closed it (status disposed: one of "
+        + ", ".join(DISPOSITIONS) + "), else null"})
 
     def _summary(self, flag) -> str:
         return finding_summary(self.get_attribute(flag, "kind", None),
@@ -48,6 +51,7 @@ class FlagEventOut(Schema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     note = fields.String()
+    disposition = fields.String(allow_none=True)
     hash = fields.String()
 
 
@@ -74,6 +78,15 @@ class TransitionIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(list(TRANSITIONS)))
     note = fields.String(required=True, validate=validate.Length(min=1, max=NOTE_MAX_CHARS))
     assignee_id = Id()
+    disposition = fields.String(validate=validate.OneOf(DISPOSITIONS), metadata={
+        "description": "with dispose, and only with it: how the finding is closed"})
+
+    @validates_schema
+    def _disposition_with_dispose(self, data, **kwargs):
+        if data["action"] == "dispose" and "disposition" not in data:
+            raise ValidationError("dispose needs a disposition", "disposition")
+        if data["action"] != "dispose" and "disposition" in data:
+            raise ValidationError("a disposition is given only with dispose", "disposition")
 
 
 class AppealIn(Schema):

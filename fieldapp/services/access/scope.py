@@ -29,6 +29,7 @@ from ...extensions import db
 from ...models import Assignment, Cadre, Finding, User
 
 Period = tuple[date, date | None]  # first and last posted day; None: still posted
+DISCIPLINE_STATUSES = ("escalated", "disposed")  # the findings the discipline office sees
 
 
 def merge_periods(periods: list[Period]) -> list[Period]:
@@ -190,9 +191,9 @@ class Scope:
 
     def findings_clause(self) -> ColumnElement:
         """SQL condition on findings: cadres see their own, discipline users the escalated
-        ones in their regions, inspectors everything in their regions; both only where the
-        finding's period meets a date the cadre was posted in their regions. Admins see
-        everything."""
+        and disposed ones in their regions, inspectors everything in their regions; both
+        only where the finding's period meets a date the cadre was posted in their regions.
+        Admins see everything."""
         role = self.user.role
         if self.everything:
             return true()
@@ -202,7 +203,7 @@ class Scope:
                       self.dates_clause(Finding.cadre_id, Finding.period_start,
                                         Finding.period_end))
         if role == "discipline":
-            return and_(region, Finding.status == "escalated")
+            return and_(region, Finding.status.in_(DISCIPLINE_STATUSES))
         return region
 
     # ---- checks --------------------------------------------------------------------

@@ -11,6 +11,8 @@ summary and a SHA-256 of its evidence. `verify` then checks every finding agains
 latest event, so a finding edited outside fieldapp shows even though no event was touched.
 Version 1 events (written before 0007) keep their old hash; 0007 appended a version 2
 "attest" event for every finding that existed then, so every finding has a recorded state.
+Version 3 (migration 0008) records and hashes the finding's `disposition` too; a finding
+whose latest event is of version 2 has none (no disposition existed before 0008).
 """
 from __future__ import annotations
 
@@ -27,8 +29,10 @@ from ...models import AuditHead, Finding, FindingEvent
 from ...models.types import utcnow
 
 GENESIS = "0" * 64
-VERSION = 2  # the event format append writes; 1: events written before migration 0007
+VERSION = 3  # the event format append writes; 1: before migration 0007; 2: before 0008
 SNAPSHOT = ("kind", "cadre_id", "region_code", "period_start", "period_end", "summary")
+# What version 3 adds to the snapshot of version 2.
+SNAPSHOT_V3 = ("disposition",)
 
 
 def evidence_digest(evidence) -> str:
@@ -52,6 +56,8 @@ def event_hash(event: FindingEvent) -> str:
                        "period_start": _iso(event.period_start),
                        "period_end": _iso(event.period_end), "summary": event.summary,
                        "evidence_sha256": event.evidence_sha256})
+    if (event.version or 1) >= 3:
+        fields.update({name: getattr(event, name) for name in SNAPSHOT_V3})
     canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -70,7 +76,7 @@ def _snapshot(event: FindingEvent) -> None:
         raise RuntimeError(f"event for finding {finding.id} says {event.to_status} but the "
                            f"finding is {finding.status}: change the finding before appending")
     event.version = VERSION
-    for name in SNAPSHOT:
+    for name in (*SNAPSHOT, *SNAPSHOT_V3):
         setattr(event, name, getattr(finding, name))
     event.evidence_sha256 = evidence_digest(finding.evidence)
 
@@ -156,6 +162,9 @@ def _differences(finding: Finding, event: FindingEvent) -> list[str]:
     if (event.version or 1) < 2:
         return ["everything (its latest event records no state)"]
     differ = [name for name in SNAPSHOT if getattr(finding, name) != getattr(event, name)]
+    for name in SNAPSHOT_V3:  # what a version 2 event did not record was not there yet
+        if getattr(finding, name) != (getattr(event, name) if event.version >= 3 else None):
+            differ.append(name)
     if finding.status != event.to_status:
         differ.append("status")
     if evidence_digest(finding.evidence) != event.evidence_sha256:

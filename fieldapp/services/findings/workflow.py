@@ -1,4 +1,5 @@
-"""The supervision queue: who sees which findings, how they move, and appeals."""
+"""The supervision queue: who sees which findings, how they move (reviewers review, the
+discipline office disposes), and appeals."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,7 +7,15 @@ from datetime import timedelta
 from sqlalchemy import and_, exists, func, literal, or_, select
 
 from ...config import Settings
-from ...domain.findings import APPEALABLE, TRANSITIONS, IllegalTransition, next_status
+from ...domain.findings import (
+    APPEALABLE,
+    DISPOSITIONS,
+    REVIEWERS,
+    TRANSITIONS,
+    IllegalTransition,
+    may_make,
+    next_status,
+)
 from ...domain.notes import NOTE_MAX_CHARS, too_long
 from ...errors import Conflict, Forbidden, NotFound, Unprocessable
 from ...extensions import db
@@ -26,8 +35,6 @@ from ..geodata.regions import post_feature
 from ..ingest.ping_queries import ping_feature
 from ..rows import in_region, in_time_range, where_equal
 from . import audit_chain
-
-REVIEWERS = ("inspector", "admin")
 
 
 def queue_query(scope: Scope, filters: dict):
@@ -112,17 +119,23 @@ def appeals_of(finding: Finding) -> list[Appeal]:
 
 
 def transition(scope: Scope, flag_id: int, action: str, note: str,
-               assignee_id: int | None = None) -> Finding:
-    """Move a finding along the workflow; 409 when the move is not allowed from here."""
-    if scope.user.role not in REVIEWERS:
-        raise Forbidden("only inspectors and admins review findings")
+               assignee_id: int | None = None, disposition: str | None = None) -> Finding:
+    """Move a finding along the workflow: reviewers (inspectors, admins) make every move
+    but `dispose`, which the discipline office (and admins) make, with a `disposition`.
+    403 for a move not the user's to make, 409 when the finding's status does not allow it."""
     if action not in TRANSITIONS:
         raise Unprocessable(f"unknown action {action}", {"action": ["unknown"]})
+    if not may_make(scope.user.role, action):
+        raise Forbidden("only the discipline office and admins dispose of findings"
+                        if action == "dispose" else
+                        "only inspectors and admins review findings; the discipline office "
+                        "disposes of escalated ones")
     if not (note or "").strip():
         raise Unprocessable("a note is required", {"note": ["required"]})
     if too_long(note):
         raise Unprocessable(f"a note is at most {NOTE_MAX_CHARS} characters",
                             {"note": ["too long"]})
+    _check_disposition(action, disposition)
     finding = _locked(scope, flag_id)
     try:
         to_status = next_status(action, finding.status)
@@ -134,12 +147,50 @@ def transition(scope: Scope, flag_id: int, action: str, note: str,
                                else scope.user.id)
     if action == "confirm":
         finding.confirmed_at = now
+    if action == "dispose":
+        finding.disposition = disposition
     if action in ("uphold_appeal", "reject_appeal"):
         appeal = appeals_of(finding)[-1]
         appeal.outcome = to_status
         appeal.decided_by, appeal.decided_at, appeal.decision_note = scope.user.id, now, note
     _move(finding, scope.user, action, to_status, note)
     return finding
+
+
+def _check_disposition(action: str, disposition: str | None) -> None:
+    """A disposition comes with `dispose`, one of DISPOSITIONS, and with no other move."""
+    if action != "dispose":
+        if disposition is not None:
+            raise Unprocessable("a disposition is given only with dispose",
+                                {"disposition": ["only with dispose"]})
+        return
+    if disposition is None:
+        raise Unprocessable("dispose needs a disposition", {"disposition": ["required"]})
+    if disposition not in DISPOSITIONS:
+        raise Unprocessable(f"unknown disposition {disposition}",
+                            {"disposition": [f"one of {', '.join(DISPOSITIONS)}"]})
+
+
+def latest_move_query(scope: Scope, status: str, action: str):
+    """Visible findings in `status`, the one whose latest `action` event (the move that put
+    it there) is the newest first; any without such an event last, newest finding first."""
+    latest = (select(func.max(FindingEvent.id))
+              .where(FindingEvent.flag_id == Finding.id, FindingEvent.action == action)
+              .scalar_subquery())
+    return (select(Finding).where(scope.findings_clause(), Finding.status == status)
+            .order_by(latest.desc().nulls_last(), Finding.id.desc()))
+
+
+def latest_moves(findings: list[Finding], action: str) -> dict[int, FindingEvent]:
+    """The latest `action` event of each of `findings`, by finding id; one query."""
+    ids = [finding.id for finding in findings]
+    if not ids:
+        return {}
+    latest = (select(func.max(FindingEvent.id)).where(FindingEvent.flag_id.in_(ids),
+                                                      FindingEvent.action == action)
+              .group_by(FindingEvent.flag_id))
+    events = db.session.scalars(select(FindingEvent).where(FindingEvent.id.in_(latest)))
+    return {event.flag_id: event for event in events}
 
 
 def appeal(settings: Settings, scope: Scope, flag_id: int, text: str,
