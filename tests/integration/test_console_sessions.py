@@ -82,7 +82,7 @@ def test_the_start_page_follows_the_role(client):
     make_user("insp", "inspector", regions=[TOWNSHIP])
     make_user("disc", "discipline", regions=["410922"])
     make_user("me", "cadre", cadre_id=cadre.id)
-    expected = {"insp": "/console/findings", "disc": "/console/findings?status=escalated",
+    expected = {"insp": "/console/findings", "disc": "/console/dispositions",
                 "me": f"/console/cadres/{cadre.id}"}
     for username, target in expected.items():
         with client.session_transaction() as session:

@@ -10,9 +10,10 @@ blp = Blueprint("console", __name__, url_prefix="/console")
 @page_login()
 def start():
     """The start page of the role: the queue for inspectors and admins, the escalated
-    findings for the discipline office, a cadre's own record for a cadre."""
+    findings awaiting a disposition for the discipline office, a cadre's own record for a
+    cadre."""
     if g.user.role == "discipline":
-        return redirect(url_for("console.queue", status="escalated"))
+        return redirect(url_for("console.dispositions"))
     if g.user.role == "cadre":
         return redirect(url_for("console.cadre", cadre_id=g.user.cadre_id))
     return redirect(url_for("console.queue"))

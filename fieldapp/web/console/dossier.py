@@ -4,6 +4,7 @@ reader may make from here.
 
     GET  /console/findings/<id>               inspectors, admins, discipline, the cadre
     POST /console/findings/<id>/transitions   action=… note=… [assignee_id=…]
+                                              [disposition=…, with action=dispose]
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from flask_babel import gettext
 
 from ...config import Settings, app_settings
 from ...domain.dates import start_of
-from ...domain.findings import TRANSITIONS
+from ...domain.findings import DISPOSITIONS, MOVERS, TRANSITIONS, may_make
 from ...domain.notes import NOTE_MAX_CHARS
 from ...errors import Conflict, Unprocessable
 from ...extensions import db
@@ -33,7 +34,7 @@ from ..sessions import page_login
 from . import blp
 
 REVIEWERS = workflow.REVIEWERS
-READERS = (*REVIEWERS, "discipline", "cadre")
+READERS = (*MOVERS, "cadre")
 MEDIA_SHOWN = 50  # media of the period listed (newest first)
 LEAVE_SHOWN = ("approved", "pending")
 
@@ -45,16 +46,18 @@ def dossier(finding_id):
 
 
 @blp.route("/findings/<bigid:finding_id>/transitions", methods=["POST"])
-@page_login(*REVIEWERS)
+@page_login(*MOVERS)
 def move_finding(finding_id):
-    """A reviewer's move. Done: back to the dossier with a message. Refused (not allowed
-    from the current status: 409; no note, unknown action or assignee: 422): the dossier
-    again with that status and the reason, nothing changed."""
+    """A reviewer's move, or the discipline office's disposal. Done: back to the dossier
+    with a message. Refused (not allowed from the current status: 409; no note, unknown
+    action, assignee or disposition: 422): the dossier again with that status and the
+    reason, nothing changed. Another role's move is the 404 page."""
     action = request.form.get("action", "")
     note = request.form.get("note", "").strip()
     try:
         workflow.transition(g.scope, finding_id, action, note,
-                            _assignee_id(request.form.get("assignee_id", "")))
+                            _assignee_id(request.form.get("assignee_id", "")),
+                            request.form.get("disposition") or None)
     except (Conflict, Unprocessable) as exc:
         db.session.rollback()
         refused = {"action": action, "note": note, "status": exc.status,
@@ -73,10 +76,12 @@ def _assignee_id(given: str) -> int | None:
 
 
 def _refusal(exc: Conflict | Unprocessable) -> str:
-    """Why a move was refused, as the page words it: conflict, note, assignee or action."""
+    """Why a move was refused, as the page words it: conflict, note, assignee, disposition
+    or action."""
     if isinstance(exc, Conflict):
         return "conflict"
-    return next((name for name in ("note", "assignee_id") if name in exc.errors), "action")
+    return next((name for name in ("note", "assignee_id", "disposition")
+                 if name in exc.errors), "action")
 
 
 def _page(finding_id: int, refused: dict | None = None):
@@ -104,7 +109,8 @@ def _page(finding_id: int, refused: dict | None = None):
         chain=audit_chain.verify_finding(finding), allowed=allowed,
         reviewers=list(db.session.scalars(workflow.reviewers_covering(finding)))
         if "assign" in allowed else [],
-        refused=refused, reviewer=g.user.role in REVIEWERS, note_max=NOTE_MAX_CHARS,
+        refused=refused, reviewer=g.user.role in REVIEWERS, mover=g.user.role in MOVERS,
+        dispositions=DISPOSITIONS, note_max=NOTE_MAX_CHARS,
         day_windows=", ".join(_span(w) for w in windows.day), night_window=_span(windows.night),
         first_at=_moment(evidence.get("first_at")), last_at=_moment(evidence.get("last_at")))
 
@@ -130,10 +136,9 @@ def _period(finding: Finding, settings: Settings) -> dict:
 
 
 def _allowed_actions(finding: Finding) -> list[str]:
-    """The moves open from the finding's status, for a reviewer; none for anyone else."""
-    if g.user.role not in REVIEWERS:
-        return []
-    return [action for action, (starts, _) in TRANSITIONS.items() if finding.status in starts]
+    """The moves open from the finding's status that the reader's role may make."""
+    return [action for action, (starts, _) in TRANSITIONS.items()
+            if finding.status in starts and may_make(g.user.role, action)]
 
 
 def _span(window: tuple) -> str:
