@@ -1,7 +1,81 @@
 """Signed evidence packages (BagIt, Ed25519) of a finding or an audit → documents/packages.py.
 
+    GET  /api/v1/flags/<id>/package          a finding's package (zip)
+    GET  /api/v1/audits/presence/package     an audit's package (zip), the audit's query
     GET  /api/v1/audit/public-key            the key that checks the signatures (PEM)
 """
+from flask import g, make_response, send_file
 from flask_smorest import Blueprint
 
+from ..config import app_settings
+from ..documents import packages
+from ..services.access.access_log import log_reads
+from ..services.audits import signing
+from .audits import AUDITORS, audit_from_args
+from .schemas.audits import AuditArgs
+from .security import login_required
+
 blp = Blueprint("packages", __name__, url_prefix="/api/v1", description="Evidence packages")
+
+ZIP = {"type": "string", "format": "binary"}
+
+
+class PackageArgs(AuditArgs):
+    class Meta:
+        exclude = ("format",)
+
+
+def _download(package: packages.Package, params: dict):
+    """The zip as an attachment, after logging whose data it holds."""
+    try:
+        log_reads(g.user, "package", package.reads, params)
+    except BaseException:
+        package.file.close()
+        raise
+    response = send_file(package.file, mimetype="application/zip", as_attachment=True,
+                         download_name=f"{package.name}.zip", conditional=False)
+    response.content_length = package.size
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@blp.route("/flags/<bigid:flag_id>/package", methods=["GET"])
+@login_required()
+@blp.alt_response(200, schema=ZIP, content_type="application/zip",
+                  description="a zip holding one BagIt bag, its manifest signed (Ed25519)")
+def finding_package(flag_id):
+    """A finding you may see as a signed evidence package: the audit of its cadre over its
+    period (PDF), the finding with its evidence, events and the chain's head, the fixes
+    (CSV, GeoJSON) and media originals it names. Access-logged."""
+    package = packages.finding_package(app_settings(), g.scope, flag_id)
+    return _download(package, {"flag_id": flag_id})
+
+
+@blp.route("/audits/presence/package", methods=["GET"])
+@login_required(*AUDITORS)
+@blp.arguments(PackageArgs, location="query")
+@blp.alt_response(200, schema=ZIP, content_type="application/zip",
+                  description="a zip holding one BagIt bag, its manifest signed (Ed25519)")
+def audit_package(args):
+    """A presence audit (the same query as /audits/presence) as a signed evidence package:
+    its report (PDF, JSON) and every finding it counts with their evidence. Access-logged
+    for each cadre."""
+    audit = audit_from_args({**args, "format": "package"})
+    package = packages.audit_package(app_settings(), g.scope, audit)
+    return _download(package, {"region": audit["region"], "cadre_id": audit["cadre_id"],
+                               "from": audit["from"], "to": audit["to"]})
+
+
+@blp.route("/audit/public-key", methods=["GET"])
+@login_required()
+@blp.alt_response(200, schema={"type": "string"}, content_type="application/x-pem-file",
+                  description="the Ed25519 public key, PEM (SubjectPublicKeyInfo)")
+def public_key():
+    """The public key that checks the packages' signatures; its SHA-256 fingerprint (of the
+    DER key) is the X-Key-Fingerprint header and bag-info.txt's
+    Fieldapp-Signing-Key-SHA256."""
+    key = signing.signing_key(app_settings().audits).public_key()
+    response = make_response(signing.public_pem(key))
+    response.mimetype = "application/x-pem-file"
+    response.headers["X-Key-Fingerprint"] = signing.fingerprint(key)
+    return response
