@@ -14,6 +14,7 @@ from flask import abort, g, make_response, render_template, request
 from flask_babel import gettext
 
 from ...config import app_settings
+from ...documents.audit_files import audit_file
 from ...domain.dates import supported
 from ...errors import BadInput
 from ...services.access.access_log import log_reads
@@ -47,8 +48,6 @@ def audits():
 def audit_download(fmt):
     if fmt not in FORMATS:
         abort(404)
-    from ...documents.audit_files import audit_file  # TODO(integration): top-level import
-
     subject, (first, last), _ = _read_query()
     audit = _audit(subject, first, last, fmt)
     response = make_response(audit_file(app_settings(), g.scope, audit, fmt))
