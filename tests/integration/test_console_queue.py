@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Finding, FindingEvent
+from fieldapp.models import AccessLog, Finding, FindingEvent
 
 from .helpers import TOWNSHIP, make_cadre, make_user
 from .page_helpers import page_login, post_form
@@ -121,3 +121,15 @@ def test_a_finding_named_twice_in_a_bulk_assign_is_assigned_once(client):
     assert len(events) == 1
     db.session.expire_all()
     assert db.session.get(Finding, finding.id).status == "in_review"
+
+
+def test_the_access_log_names_the_page_and_its_number(client):
+    cadre = make_cadre(name="李强")
+    _finding(cadre.id)
+    make_user("disc", "discipline", regions=[TOWNSHIP])
+    make_user("insp", "inspector", regions=[TOWNSHIP])
+    page_login(client, "insp")
+    assert client.get("/console/findings?page=1").status_code == 200
+    params = db.session.scalars(select(AccessLog.params).where(
+        AccessLog.resource == "flags")).one()
+    assert (params["page"], params["page_number"]) == ("queue", 1)

@@ -50,7 +50,7 @@ def leaves():
             Leave.decided_at.desc(), Leave.id.desc())
     page = db.paginate(query, page=args["page"], per_page=PER_PAGE, error_out=False)
     log_reads(g.user, "leaves", [(leave.cadre_id, leave.id) for leave in page.items],
-              {"page": "console leaves", **args})
+              {**args, "page": "console leaves", "page_number": args["page"]})
     g.scope.load_periods(leave.cadre_id for leave in page.items)
     rows = named_leaves(page.items)
     for row in rows:

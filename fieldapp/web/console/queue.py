@@ -73,7 +73,8 @@ def queue():
                        per_page=PER_PAGE, error_out=False)
     rows = named_findings(page.items)
     log_reads(g.user, "flags", [(f.cadre_id, f.id) for f in page.items],
-              {"page": "queue", **{k: str(v) for k, v in shown.items()}})
+              {**{k: str(v) for k, v in shown.items()}, "page": "queue",
+               "page_number": shown["page"]})
     return render_template(
         "console/queue.html", rows=rows, page=page, shown=shown, now=utcnow(),
         counts=workflow.status_counts(g.scope, wanted),
