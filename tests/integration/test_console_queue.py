@@ -126,7 +126,6 @@ def test_a_finding_named_twice_in_a_bulk_assign_is_assigned_once(client):
 def test_the_access_log_names_the_page_and_its_number(client):
     cadre = make_cadre(name="李强")
     _finding(cadre.id)
-    make_user("disc", "discipline", regions=[TOWNSHIP])
     make_user("insp", "inspector", regions=[TOWNSHIP])
     page_login(client, "insp")
     assert client.get("/console/findings?page=1").status_code == 200
