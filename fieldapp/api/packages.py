@@ -4,12 +4,11 @@
     GET  /api/v1/audits/presence/package     an audit's package (zip), the audit's query
     GET  /api/v1/audit/public-key            the key that checks the signatures (PEM)
 """
-from flask import g, make_response, send_file
+from flask import g, make_response
 from flask_smorest import Blueprint
 
 from ..config import app_settings
 from ..documents import packages
-from ..services.access.access_log import log_reads
 from ..services.audits import signing
 from .audits import AUDITORS, audit_from_args
 from .schemas.audits import AuditArgs
@@ -25,20 +24,6 @@ class PackageArgs(AuditArgs):
         exclude = ("format",)
 
 
-def _download(package: packages.Package, params: dict):
-    """The zip as an attachment, after logging whose data it holds."""
-    try:
-        log_reads(g.user, "package", package.reads, params)
-    except BaseException:
-        package.file.close()
-        raise
-    response = send_file(package.file, mimetype="application/zip", as_attachment=True,
-                         download_name=f"{package.name}.zip", conditional=False)
-    response.content_length = package.size
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @blp.route("/flags/<bigid:flag_id>/package", methods=["GET"])
 @login_required()
 @blp.alt_response(200, schema=ZIP, content_type="application/zip",
@@ -48,7 +33,7 @@ def finding_package(flag_id):
     period (PDF), the finding with its evidence, events and the chain's head, the fixes
     (CSV, GeoJSON) and media originals it names. Access-logged."""
     package = packages.finding_package(app_settings(), g.scope, flag_id)
-    return _download(package, {"flag_id": flag_id})
+    return package.download(g.user, {"flag_id": flag_id})
 
 
 @blp.route("/audits/presence/package", methods=["GET"])
@@ -62,8 +47,8 @@ def audit_package(args):
     for each cadre."""
     audit = audit_from_args({**args, "format": "package"})
     package = packages.audit_package(app_settings(), g.scope, audit)
-    return _download(package, {"region": audit["region"], "cadre_id": audit["cadre_id"],
-                               "from": audit["from"], "to": audit["to"]})
+    return package.download(g.user, {"region": audit["region"], "cadre_id": audit["cadre_id"],
+                                     "from": audit["from"], "to": audit["to"]})
 
 
 @blp.route("/audit/public-key", methods=["GET"])

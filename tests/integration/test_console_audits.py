@@ -85,3 +85,29 @@ def test_every_cadre_shown_is_access_logged(client, township_week):  # noqa: F81
     logged = db.session.scalar(select(func.count(func.distinct(AccessLog.subject_cadre_id)))
                                .where(AccessLog.resource == "audit_presence"))
     assert logged == 3
+
+
+def test_packages_from_the_audit_page_and_the_dossier(client, township_week):  # noqa: F811
+    import io
+    import zipfile
+
+    from fieldapp.models import Finding
+
+    make_user("disc", "discipline", regions=["410922"])
+    make_user("insp", "inspector", regions=[TOWNSHIP])
+    page_login(client, "disc")
+    answer = client.get("/console/audits/package", query_string={
+        "region": TOWNSHIP, "week": iso_week(township_week["monday"])})
+    assert answer.status_code == 200 and answer.mimetype == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(answer.data)).namelist()
+    assert any(n.endswith("/manifest-sha256.txt.sig") for n in names)
+    finding = db.session.scalar(select(Finding.id).where(
+        Finding.cadre_id == township_week["commuter"], Finding.kind == "not_resident"))
+    client.post("/console/logout")
+    page_login(client, "insp")
+    dossier = client.get(f"/console/findings/{finding}").get_data(as_text=True)
+    assert f'href="/console/findings/{finding}/package"' in dossier
+    answer = client.get(f"/console/findings/{finding}/package")
+    assert answer.status_code == 200 and answer.mimetype == "application/zip"
+    assert db.session.scalar(select(func.count()).where(
+        AccessLog.resource == "package")) == 1  # the audit package held no finding

@@ -4,6 +4,7 @@ shows or hands out finds the read in the access log (audit_presence).
 
     GET /console/audits?region=410922&month=2026-11    (or week=, or from=&to=; or cadre_id=)
     GET /console/audits/presence.<csv|xlsx|pdf|json>?… the same audit as a file
+    GET /console/audits/package?…                     …as a signed evidence package (zip)
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flask import abort, g, make_response, render_template, request
 from flask_babel import gettext
 
 from ...config import app_settings
+from ...documents import packages
 from ...documents.audit_files import audit_file
 from ...domain.dates import supported
 from ...errors import BadInput
@@ -56,6 +58,16 @@ def audit_download(fmt):
     response.headers["Content-Disposition"] = (
         f'attachment; filename="presence-audit-{name}-{first}-{last}.{fmt}"')
     return response
+
+
+@blp.route("/audits/package")
+@page_login(*AUDITORS)
+def audit_package():
+    """The audit as a signed evidence package (the same zip as the API's)."""
+    subject, (first, last), _ = _read_query()
+    audit = _audit(subject, first, last, "package")
+    package = packages.audit_package(app_settings(), g.scope, audit)
+    return package.download(g.user, {**subject, "from": first, "to": last, "page": "audits"})
 
 
 def _audit(subject: dict, first: date, last: date, shown_as: str) -> dict:

@@ -14,6 +14,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from ...config import Settings, app_settings
+from ...documents import packages
 from ...domain.dates import start_of
 from ...domain.findings import DISPOSITIONS, MOVERS, TRANSITIONS, may_make
 from ...domain.notes import NOTE_MAX_CHARS
@@ -43,6 +44,14 @@ LEAVE_SHOWN = ("approved", "pending")
 @page_login(*READERS)
 def dossier(finding_id):
     return _page(finding_id)
+
+
+@blp.route("/findings/<bigid:finding_id>/package")
+@page_login(*READERS)
+def finding_package(finding_id):
+    """The finding as a signed evidence package (the same zip as the API's)."""
+    package = packages.finding_package(app_settings(), g.scope, finding_id)
+    return package.download(g.user, {"flag_id": finding_id, "page": "dossier"})
 
 
 @blp.route("/findings/<bigid:finding_id>/transitions", methods=["POST"])
