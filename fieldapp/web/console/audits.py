@@ -21,10 +21,10 @@ from ...domain.dates import supported
 from ...errors import BadInput
 from ...services.access.access_log import log_reads
 from ...services.audits.presence_audit import presence_audit
-from ...services.geodata.regions import get_region, townships_in
-from ...services.presence.evaluation import default_region, last_finished_week
+from ...services.presence.evaluation import last_finished_week
 from ..sessions import page_login
 from . import blp
+from .region_picker import reader_region, region_choices
 from .townships import Period, read_period
 
 AUDITORS = ("admin", "discipline", "inspector")
@@ -42,7 +42,7 @@ def audits():
     audit = _audit(subject, first, last, "page")
     return render_template("console/audits.html", audit=audit, subject=subject,
                            period=period, first=first, last=last,
-                           places=_places(), formats=list(FORMATS))
+                           places=region_choices(), formats=list(FORMATS))
 
 
 @blp.route("/audits/presence.<fmt>")
@@ -88,7 +88,7 @@ def _read_query() -> tuple[dict, tuple[date, date], Period | None]:
             raise BadInput(gettext("Not a cadre id."))
         subject = {"cadre_id": int(args["cadre_id"])}
     else:
-        region = args.get("region") or _default_region()
+        region = args.get("region") or reader_region()
         if not REGION_CODE.fullmatch(region):
             raise BadInput(gettext("Not a region code."))
         subject = {"region": region}
@@ -107,16 +107,3 @@ def _date(text: str | None) -> date:
         raise BadInput(gettext("%(value)s is not a date like 2026-11-30",
                                value=(text or "")[:20]))
     return day
-
-
-def _default_region() -> str:
-    """The reader's first region; the county for an admin."""
-    codes = sorted(g.user.region_codes)
-    return codes[0] if codes and not g.scope.everything else default_region()
-
-
-def _places() -> list[tuple[str, str]]:
-    """(code, name) the region picker offers: the county, then the townships in scope."""
-    county = get_region(default_region())
-    return [(county.code, county.name),
-            *((t.code, t.name) for t in townships_in(g.scope.region_clause))]

@@ -21,14 +21,13 @@ from ...errors import BadInput
 from ...i18n import label
 from ...services.audits.rankings import CONFIRMED, LEVELS, rankings
 from ...services.audits.summaries import summarise_region
-from ...services.geodata.regions import get_region, townships_in
 from ...services.presence.evaluation import (
-    default_region,
     last_finished_day,
     last_finished_week,
 )
 from ..sessions import page_login
 from . import blp
+from .region_picker import reader_region, region_choices
 from .townships import Period, read_period
 
 READERS = ("inspector", "admin", "discipline")
@@ -40,7 +39,7 @@ COUNTY_DIGITS = 6
 @page_login(*READERS)
 def summaries():
     settings = app_settings()
-    region = request.args.get("region") or _default_region()
+    region = request.args.get("region") or reader_region()
     if not REGION_CODE.fullmatch(region):
         raise BadInput(gettext("Not a region code."))
     period = read_period(request.args, last_finished_month(settings))
@@ -53,7 +52,7 @@ def summaries():
     return render_template(
         "console/summaries.html", summary=summary, period=period, rankings=lists,
         confirmed=", ".join(label("status", status) for status in CONFIRMED),
-        places=_places(), later=later if later and later.last <= finished else None,
+        places=region_choices(), later=later if later and later.last <= finished else None,
         last_week=Period("week", *last_finished_week(settings)),
         last_month=last_finished_month(settings))
 
@@ -69,16 +68,3 @@ def last_finished_month(settings: Settings) -> Period:
 
 def _finished(settings: Settings):
     return last_finished_day(settings.evaluation.windows.night[1], settings.zone)
-
-
-def _default_region() -> str:
-    """The reader's first region; the county for an admin."""
-    codes = sorted(g.user.region_codes)
-    return codes[0] if codes and not g.scope.everything else default_region()
-
-
-def _places() -> list[tuple[str, str]]:
-    """(code, name) the region picker offers: the county, then the townships in scope."""
-    county = get_region(default_region())
-    return [(county.code, county.name),
-            *((t.code, t.name) for t in townships_in(g.scope.region_clause))]
