@@ -37,7 +37,6 @@ from .audit_svg import (
     UNEVALUATED,
     finding_map,
     heat_map,
-    legend_swatch,
 )
 from .audit_table import COLUMNS, findings_text
 
@@ -112,11 +111,11 @@ def _context(settings: Settings, scope: Scope, audit: dict) -> dict:
     generated = audit["generated_at"].astimezone(settings.zone)
     return {
         "lang": str(get_locale() or "zh_CN").replace("_", "-"), "title": title,
-        "running": title, "headers": headers,
+        "headers": headers,
         "number_headers": [(key, headers[key]) for key in SUMMARY_NUMBERS],
-        "legend": [(legend_swatch(status), label("presence", status))
-                   for status in ("present", "absent", "no_data", "excused")]
-                  + [(legend_swatch(UNEVALUATED), _("Not evaluated (no day record)"))],
+        "colours": COLOURS,
+        "legend": [(status, label("presence", status)) for status in COLOURS]
+                  + [(UNEVALUATED, _("Not evaluated (no day record)"))],
         "cover": {"region": audit["region"], "region_name": audit["region_name"],
                   "cadre_id": audit["cadre_id"],
                   "cadre_name": audit["rows"][0]["cadre_name"] if audit["rows"] else None,

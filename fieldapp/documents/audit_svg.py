@@ -2,9 +2,10 @@
 heat-map over the range, and a finding's map (village boundary, fixes, night centroids,
 scale bar) projected from WGS-84 onto the page with no tiles, so a report prints offline.
 
-Sizes are millimetres on the page (the viewBox is in mm). Text is kept to a few elements
-per drawing, never anchored (WeasyPrint turns each anchored SVG text into an object of its
-own, which a county's report would carry thousands of).
+Sizes are millimetres on the page (the viewBox is in mm). A drawing has few elements, as
+WeasyPrint's work and memory grow with them: the cells of one status are one path, the
+fixes one path, the centroids two. Text is a few elements per drawing, never anchored
+(WeasyPrint makes each anchored SVG text an object of its own in the PDF).
 """
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ NOT_POSTED = None  # a date of the range outside the post
 DAYS_PER_LINE = 31
 CELL_MM, GAP_MM, LABEL_MM = 5.2, 0.35, 12.0
 LINE_MM = 13.5
+UNEVALUATED_PAINT = 'fill="#fff" stroke="#495057" stroke-width="0.25" stroke-dasharray="0.6 0.5"'
+FIX_RADIUS = 0.8
+CENTROID_COLOUR = "#862e9c"
 
 
 def heat_map(dates: Sequence[date], cells: dict[date, tuple[str, str] | str | None],
@@ -33,10 +37,10 @@ def heat_map(dates: Sequence[date], cells: dict[date, tuple[str, str] | str | No
     """Two rows per line of up to 31 dates: the day above, the night starting that evening
     below, filled by status; `cells[d]` is (day_status, night_status), UNEVALUATED (a white
     cell with a dashed outline) or NOT_POSTED (no cell). Each line starts with its first
-    date's month."""
+    date's month. The cells of a status are one path (`data-status`, `data-cells`)."""
     lines = [list(dates[i:i + DAYS_PER_LINE]) for i in range(0, len(dates), DAYS_PER_LINE)]
     width = LABEL_MM + DAYS_PER_LINE * CELL_MM
-    parts = []
+    parts, shapes = [], {}
     for n, line in enumerate(lines):
         top = n * LINE_MM
         xs = " ".join(f"{_x(i) + 0.9:.2f} {_x(i) + 2.45:.2f}" for i in range(len(line)))
@@ -49,7 +53,19 @@ def heat_map(dates: Sequence[date], cells: dict[date, tuple[str, str] | str | No
                      f'<text x="0" y="{top + 11.8:.2f}" font-size="2.8">'
                      f'{escape(night_label)}</text>')
         for i, day in enumerate(line):
-            parts.extend(_cell_pair(_x(i), top + 4, cells.get(day)))
+            cell = cells.get(day)
+            if cell is NOT_POSTED:
+                continue
+            pair = (UNEVALUATED, UNEVALUATED) if cell == UNEVALUATED else cell
+            for dy, status in zip((4.0, 8.5), pair, strict=True):
+                shapes.setdefault(status, []).append(
+                    f"M{_x(i):.2f} {top + dy:.2f}h{CELL_MM - GAP_MM:.2f}v4.1"
+                    f"h{GAP_MM - CELL_MM:.2f}z")
+    for status, drawn in shapes.items():
+        paint = (UNEVALUATED_PAINT if status == UNEVALUATED
+                 else f'fill="{COLOURS.get(status, "#000")}"')
+        parts.append(f'<path data-status="{escape(status)}" data-cells="{len(drawn)}" {paint} '
+                     f'd="{"".join(drawn)}"/>')
     height = len(lines) * LINE_MM
     return Markup(f'<svg class="heat" width="{width:.1f}mm" height="{height:.1f}mm" '
                   f'viewBox="0 0 {width:.1f} {height:.1f}" font-family="{FONT}">'
@@ -58,27 +74,6 @@ def heat_map(dates: Sequence[date], cells: dict[date, tuple[str, str] | str | No
 
 def _x(i: int) -> float:
     return LABEL_MM + i * CELL_MM
-
-
-def _cell_pair(x: float, y: float, cell) -> list[str]:
-    w, h = CELL_MM - GAP_MM, 4.1
-    if cell is NOT_POSTED:
-        return []
-    if cell == UNEVALUATED:
-        return [f'<rect x="{x:.2f}" y="{y + dy:.2f}" width="{w:.2f}" height="{h}" fill="#fff" '
-                f'stroke="#495057" stroke-width="0.25" stroke-dasharray="0.6 0.5"/>'
-                for dy in (0, 4.5)]
-    return [f'<rect x="{x:.2f}" y="{y + dy:.2f}" width="{w:.2f}" height="{h}" '
-            f'fill="{COLOURS.get(status, "#000")}"/>'
-            for dy, status in zip((0, 4.5), cell, strict=True)]
-
-
-def legend_swatch(status: str) -> Markup:
-    """A small square filled as the heat-map fills `status` (or UNEVALUATED)."""
-    fill, stroke = (("#fff", ' stroke="#495057" stroke-width="0.25" stroke-dasharray="0.6 0.5"')
-                    if status == UNEVALUATED else (COLOURS[status], ""))
-    return Markup(f'<svg class="swatch" width="3.2mm" height="2.6mm" viewBox="0 0 3.2 2.6">'
-                  f'<rect x="0.1" y="0.1" width="3" height="2.4" fill="{fill}"{stroke}/></svg>')
 
 
 class Projection:
@@ -114,9 +109,10 @@ def distance_text(metres: float) -> str:
 
 def finding_map(boundary: BaseGeometry | None, fixes: Sequence[tuple[float, float]],
                 centroids: Sequence[tuple[float, float]], fix_colour: str,
-                width: float = 120.0, height: float = 75.0) -> Markup:
+                width: float = 86.0, height: float = 56.0) -> Markup:
     """The village `boundary`, the `fixes` (lat, lon) as dots of `fix_colour`, the night
-    `centroids` as ringed crosses, a scale bar and north, all in WGS-84 degrees."""
+    `centroids` as ringed crosses (`data-count` on each path), a scale bar and north; all
+    in WGS-84 degrees. Empty when there is nothing to draw."""
     lats = [lat for lat, _ in (*fixes, *centroids)]
     lons = [lon for _, lon in (*fixes, *centroids)]
     if boundary is not None and not boundary.is_empty:
@@ -130,20 +126,29 @@ def finding_map(boundary: BaseGeometry | None, fixes: Sequence[tuple[float, floa
              f'stroke="#ced4da" stroke-width="0.3"/>']
     if boundary is not None and not boundary.is_empty:
         parts.append(_boundary_path(boundary, projection))
-    for lat, lon in fixes:
-        x, y = projection.xy(lat, lon)
-        parts.append(f'<circle cx="{x:.2f}" cy="{y:.2f}" r="0.8" fill="{fix_colour}" '
-                     f'fill-opacity="0.8"/>')
-    for lat, lon in centroids:
-        x, y = projection.xy(lat, lon)
-        parts.append(f'<circle cx="{x:.2f}" cy="{y:.2f}" r="1.6" fill="none" stroke="#862e9c" '
-                     f'stroke-width="0.45"/><path d="M{x - 2.2:.2f} {y:.2f}h4.4M{x:.2f} '
-                     f'{y - 2.2:.2f}v4.4" stroke="#862e9c" stroke-width="0.3"/>')
+    if fixes:
+        dots = "".join(_circle(*projection.xy(lat, lon), FIX_RADIUS) for lat, lon in fixes)
+        parts.append(f'<path class="fixes" data-count="{len(fixes)}" fill="{fix_colour}" '
+                     f'fill-opacity="0.8" d="{dots}"/>')
+    if centroids:
+        points = [projection.xy(lat, lon) for lat, lon in centroids]
+        rings = "".join(_circle(x, y, 1.6) for x, y in points)
+        crosses = "".join(f"M{x - 2.2:.2f} {y:.2f}h4.4M{x:.2f} {y - 2.2:.2f}v4.4"
+                          for x, y in points)
+        parts.append(f'<path class="centroids" data-count="{len(points)}" fill="none" '
+                     f'stroke="{CENTROID_COLOUR}" stroke-width="0.45" d="{rings}"/>'
+                     f'<path fill="none" stroke="{CENTROID_COLOUR}" stroke-width="0.3" '
+                     f'd="{crosses}"/>')
     parts.append(_scale_bar(projection, width, height))
     parts.append(f'<path d="M{width - 5:.1f} 3l1.6 4.5h-3.2z" fill="#343a40"/>'
                  f'<text x="{width - 5.9:.1f}" y="10.6" font-size="2.6">N</text>')
     return Markup(f'<svg class="map" width="{width}mm" height="{height}mm" '
                   f'viewBox="0 0 {width} {height}" font-family="{FONT}">{"".join(parts)}</svg>')
+
+
+def _circle(x: float, y: float, r: float) -> str:
+    """A circle as a subpath of two half arcs."""
+    return f"M{x - r:.2f} {y:.2f}a{r} {r} 0 1 0 {2 * r} 0a{r} {r} 0 1 0 {-2 * r} 0z"
 
 
 def _boundary_path(boundary: BaseGeometry, projection: Projection) -> str:

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from fieldapp.config import app_settings
 from fieldapp.documents.audit_pdf import audit_html, audit_pdf
-from fieldapp.documents.audit_svg import COLOURS
+from fieldapp.documents.audit_svg import UNEVALUATED
 from fieldapp.extensions import db
-from fieldapp.models import AuditHead, Cadre, User
+from fieldapp.models import AuditHead, Cadre, Finding, User
 from fieldapp.services.access.scope import Scope
 from fieldapp.services.audits.presence_audit import presence_audit
 from fieldapp.services.findings.audit_chain import GENESIS
@@ -142,14 +142,16 @@ def test_report_draws_heat_maps_and_absence_maps(ctx, township_week):  # noqa: F
     commuter = sections[str(township_week["commuter"])]
     resident = sections[str(township_week["resident"])]
     heat = re.search(r'<svg class="heat".*?</svg>', commuter, re.S)[0]
-    assert heat.count(f'fill="{COLOURS["present"]}"') == 7  # its days
-    assert heat.count(f'fill="{COLOURS["absent"]}"') == 7  # its nights
-    assert heat.count('stroke-dasharray') == 14  # the week before: not evaluated
+    cells = dict(re.findall(r'data-status="(\w+)" data-cells="(\d+)"', heat))
+    # its days present, its nights away; the week before not evaluated, day and night
+    assert cells == {"present": "7", "absent": "7", UNEVALUATED: "14"}
     assert 'data-kind="not_resident"' in commuter
     (drawing,) = re.findall(r'<svg class="map".*?</svg>', commuter, re.S)
-    assert "<path" in drawing and 'fill="#e7f5ff"' in drawing  # the village boundary
-    assert drawing.count('r="0.8"') >= 7  # the night fixes the finding names
-    assert drawing.count('r="1.6"') == 7  # a centroid a night
+    assert 'fill="#e7f5ff"' in drawing  # the village boundary
+    fixes = int(re.search(r'class="fixes" data-count="(\d+)"', drawing)[1])
+    finding = db.session.scalar(select(Finding).where(Finding.kind == "not_resident"))
+    assert fixes == len(finding.evidence["ping_ids"]) >= 7  # the night fixes it names
+    assert 'class="centroids" data-count="7"' in drawing  # a centroid a night
     assert re.search(r">\d+(\.\d+)? k?m</text>", drawing)  # the scale bar
     assert '<svg class="map"' not in resident and "data-kind" not in resident
 

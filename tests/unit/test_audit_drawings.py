@@ -58,7 +58,8 @@ def test_one_point_still_gets_a_map_of_a_minimum_extent():
 def test_a_finding_map_draws_boundary_fixes_centroids_and_scale():
     svg = finding_map(VILLAGE, [(35.905, 115.15), (35.906, 115.151)], [(35.9055, 115.1505)],
                       "#5f3dc4")
-    assert svg.count("<circle") == 3 and svg.count('fill="#5f3dc4"') == 2
+    assert 'class="fixes" data-count="2" fill="#5f3dc4"' in svg
+    assert 'class="centroids" data-count="1"' in svg
     assert 'fill-rule="evenodd"' in svg and re.search(r">\d+ k?m</text>", svg)
     assert finding_map(None, [], [], "#000") == ""
 
@@ -70,10 +71,11 @@ def test_a_heat_map_fills_each_date_by_status_and_marks_the_rest():
     cells.update({d: UNEVALUATED for d in dates[10:20]})
     cells.update({d: NOT_POSTED for d in dates[20:]})
     svg = heat_map(dates, cells, "白天", "夜间")
-    assert svg.count(f'fill="{COLOURS["present"]}"') == 10
-    assert svg.count(f'fill="{COLOURS["absent"]}"') == 10
-    assert svg.count("stroke-dasharray") == 20
-    assert svg.count("<rect") == 40  # no cell for a date outside the post
+    drawn = {status: (int(n), d.count("z")) for status, n, d in re.findall(
+        r'data-status="(\w+)" data-cells="(\d+)" [^>]*d="([^"]*)"', svg)}
+    # the days above, the nights below; no cell for a date outside the post
+    assert drawn == {"present": (10, 10), "absent": (10, 10), UNEVALUATED: (20, 20)}
+    assert f'data-status="present" data-cells="10" fill="{COLOURS["present"]}"' in svg
     assert "2026-11" in svg and "2026-12" in svg  # 40 dates: a second line from Dec 2
     assert "text-anchor" not in svg
 

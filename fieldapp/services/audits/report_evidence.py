@@ -19,7 +19,9 @@ from ..access.scope import Scope
 from ..findings.audit_chain import GENESIS
 
 MAPPED_KINDS = ("not_resident", "absent")  # findings drawn with a map of their fixes
-CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's parameter limits
+CHUNK = 500  # row ids per IN list
+PING_CHUNK = 5000  # evidence ping ids per IN list (a county-month names ~40,000); both
+# databases take far more parameters (SQLite 32,766, PostgreSQL 65,535)
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def _named_fixes(scope: Scope, findings: list[Finding]) -> dict[int, list[Fix]]:
     if not wanted:
         return fixes
     visible = scope.instant_clause(Ping.recorded_at, cadre_column=Ping.cadre_id)
-    for ids in _chunks(sorted(wanted)):
+    for ids in _chunks(sorted(wanted), PING_CHUNK):
         for ping in db.session.execute(select(
                 Ping.id, Ping.cadre_id, Ping.lat, Ping.lon, Ping.accuracy, Ping.recorded_at)
                 .where(Ping.id.in_(ids), visible)):
@@ -119,7 +121,7 @@ def _boundaries(codes: set[str]) -> dict[str, BaseGeometry]:
     return shapes
 
 
-def _chunks(values: list) -> Iterator[list]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start:start + CHUNK]
+def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
