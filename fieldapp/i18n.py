@@ -35,6 +35,7 @@ KIND_LABELS = {
     "absent": lazy_gettext("Not on post by day"),
     "no_data": lazy_gettext("No data"),
     "mock_location": lazy_gettext("Mock location"),
+    "absent_at_spot_check": lazy_gettext("Absent at a spot check"),
     "implausible_speed": lazy_gettext("Impossible speed"),
     "static_location": lazy_gettext("Frozen coordinates"),
     "photo_reused": lazy_gettext("Photo reused"),
@@ -133,6 +134,7 @@ SYSTEM_NOTES = {
         lazy_gettext("Withdrawn: no longer holds on re-evaluation (late data or approved "
                      "leave)"),
     "raised by the upload's checks": lazy_gettext("Raised by the upload's checks"),
+    "raised by a spot-check visit": lazy_gettext("Raised by a spot-check visit"),
 }
 
 
@@ -202,6 +204,9 @@ def finding_summary(kind: str, evidence: dict) -> str:
                        h=check["gap_hours"])
     if kind == "photo_reused":
         return gettext("This photo was uploaded before")
+    if kind == "absent_at_spot_check" and "visited_at" in evidence:
+        return gettext("Not in the village when a supervision group visited at %(time)s",
+                       time=_local_time(evidence["visited_at"]))
     return label("kind", kind)
 
 
@@ -211,6 +216,15 @@ def _local_day(moment: str) -> str:
         return local_date(datetime.fromisoformat(moment), app_settings().zone).isoformat()
     except (TypeError, ValueError):
         return str(moment)[:10]
+
+
+def _local_time(moment: str) -> str:
+    """An ISO instant of the evidence (UTC) as local wall time, to the minute."""
+    try:
+        return datetime.fromisoformat(moment).astimezone(app_settings().zone).strftime(
+            "%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return str(moment)[:16]
 
 
 def _ping_summary(kind: str, evidence: dict) -> str:

@@ -16,6 +16,8 @@ Where each URL is handled (under /api/v1 unless it starts with /), and the servi
     /media                              api/media.py      → services/media/uploads.py
     /reports                            api/reports.py    → services/media/work_reports.py
     /access-log                         api/access_log.py → services/access/access_log.py
+    /spotchecks/plans, /spotchecks/visits
+                                        api/spotchecks.py → services/spotchecks/
 """
 from flask import Flask
 
@@ -37,11 +39,12 @@ def register_blueprints(app: Flask) -> None:
         people,
         presence,
         reports,
+        spotchecks,
         summaries,
     )
 
     for blp in (health.blp, auth.blp, geodata.blp, people.blp, ingest.blp,
                 ingest.phone_apps_blp, leaves.blp,
                 presence.blp, findings.blp, media.blp, reports.blp, access_log.blp,
-                audits.blp, packages.blp, summaries.blp):
+                audits.blp, packages.blp, summaries.blp, spotchecks.blp):
         rest_api.register_blueprint(blp)

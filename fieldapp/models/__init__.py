@@ -14,8 +14,9 @@ from .people import (
 from .ping import AccessLog, Ping
 from .presence import EvaluationRun, Leave, PresenceDay, PresencePeriod
 from .region import Region
+from .spotchecks import SpotCheckOutcome, SpotCheckPlan, SpotCheckVisit
 
 __all__ = ["AccessLog", "Appeal", "Assignment", "AuditHead", "Cadre", "Device", "EvaluationRun",
            "Finding", "FindingEvent", "Leave", "LoginFailure", "MediaItem", "Ping", "PresenceDay",
-           "PresencePeriod", "Region", "RevokedToken", "SenderVersion", "User", "UserRegion",
-           "WorkReport"]
+           "PresencePeriod", "Region", "RevokedToken", "SenderVersion", "SpotCheckOutcome",
+           "SpotCheckPlan", "SpotCheckVisit", "User", "UserRegion", "WorkReport"]

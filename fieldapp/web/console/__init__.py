@@ -26,6 +26,7 @@ from . import (  # noqa: E402,F401  (their routes)
     dossier,
     leaves,
     queue,
+    spotchecks,
     summaries,
     townships,
 )
