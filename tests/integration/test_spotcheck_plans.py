@@ -21,7 +21,15 @@ from fieldapp.models.types import utcnow
 from fieldapp.services.people import registry as people
 from fieldapp.services.spotchecks.plans import quarter_bounds
 
-from .helpers import OTHER_VILLAGE, TOWNSHIP, admin_headers, login, make_cadre, make_user
+from .helpers import (
+    OTHER_VILLAGE,
+    TOWNSHIP,
+    admin_headers,
+    at_once,
+    login,
+    make_cadre,
+    make_user,
+)
 
 PLANS = "/api/v1/spotchecks/plans"
 COUNTY = "410922"
@@ -137,6 +145,11 @@ def test_one_plan_per_region_and_quarter(client, postings):
     again = make_plan(client, headers, status=409, quota=0.7)
     assert "quarter" in again["errors"]
     assert plan_count() == 1
+    body = plan_body(region=TOWNSHIP)
+    db.session.rollback()  # the test's reads hold SQLite's write lock until then
+    answers = at_once(lambda: client.post(PLANS, json=body, headers=headers).status_code)
+    assert sorted(answers) == [201, 409, 409, 409]
+    assert plan_count() == 2
 
 
 @pytest.mark.parametrize("changes, field", [
@@ -198,6 +211,17 @@ def test_the_draw_is_the_domain_draw_and_happens_once(client, postings):
     again = draw(client, headers, plan["id"], status=409)
     assert "drawn" in again["message"]
     assert client.get(f"{PLANS}/{plan['id']}", headers=headers).get_json()["sample"] == sample
+
+
+def test_a_plan_drawn_twice_at_once_is_drawn_once(client, postings):
+    headers = admin_headers(client)
+    plan = make_plan(client, headers)
+    db.session.rollback()  # the test's reads hold SQLite's write lock until then
+    answers = at_once(lambda: client.post(f"{PLANS}/{plan['id']}/draw", json={
+        "sources": SOURCES, "secret": SECRET}, headers=headers))
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409]
+    assert db.session.get(SpotCheckPlan, plan["id"]).sample == next(
+        a.get_json()["sample"] for a in answers if a.status_code == 200)
 
 
 @pytest.mark.parametrize("sources, secret", [

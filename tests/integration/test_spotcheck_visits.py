@@ -6,6 +6,7 @@ cadre's fix, which the next evaluation counts; a resent visit stored once; cover
 the access log."""
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, time, timedelta
 
@@ -103,8 +104,8 @@ def test_a_visit_records_each_outcome_and_what_it_raises(client, village):
                                                                visit["inspector_id"])
     assert audit_chain.verify().ok
     (fix,) = db.session.scalars(select(Ping))
-    assert (fix.cadre_id, fix.client_id, fix.provider) == (present, f"spot-check:{visit['id']}",
-                                                           "spot_check")
+    assert (fix.cadre_id, fix.provider) == (present, "spot_check")
+    assert re.fullmatch(rf"spot-check:{visit['id']}:[0-9a-f]{{16}}", fix.client_id)
     assert fix.recorded_at == visited_at and fix.fence == "inside"
     assert fix.village_code == VILLAGE and fix.device_id is None
     assert (fix.lat, fix.lon, fix.accuracy) == (visit["lat"], visit["lon"], 12.0)
@@ -300,7 +301,8 @@ def test_a_presence_counts_as_that_days_evidence(client, village, configure):
     evaluate(monday)
     assert day_status(cadre, day) == "present"
     # taken in person at the visit, so never a late upload of the cadre's phone
-    fix = db.session.scalar(select(Ping).where(Ping.client_id == f"spot-check:{visit['id']}"))
+    fix = db.session.scalar(select(Ping).where(Ping.provider == "spot_check"))
+    assert fix.client_id.startswith(f"spot-check:{visit['id']}:")
     assert fix.received_at == fix.recorded_at == datetime.fromisoformat(visit["visited_at"])
 
 
@@ -334,3 +336,25 @@ def test_who_may_record_and_read_visits(client, village):
     assert {(e.subject_cadre_id, tuple(e.params["ids"])) for e in logged} == {
         (village["cadres"][1], (visit["id"],))}
     assert len(logged) == 2  # the inspector's read and the discipline office's
+
+
+def test_a_phone_cannot_take_the_id_of_a_visits_fix_first(client, village):
+    headers = login(client, "insp")
+    cadre = village["cadres"][0]
+    first = post_visit(client, headers, visit_body([(cadre, "present")]))
+    # the cadre's phone sends fixes under the ids the next visits would be likely to use
+    guesses = [{"id": f"spot-check:{first['id'] + n}", "recorded_at": utcnow().isoformat(),
+                "lat": inside(VILLAGE)[0], "lon": inside(VILLAGE)[1]} for n in range(1, 4)]
+    answer = client.post("/api/v1/pings", json={"pings": guesses},
+                         headers=login_cadre(client, cadre))
+    assert answer.status_code == 200 and answer.get_json()["accepted"] == 3
+    second = post_visit(client, headers, visit_body([(cadre, "present")]))
+    assert second["id"] == first["id"] + 1
+    fixes = db.session.scalars(select(Ping.client_id).where(Ping.provider == "spot_check"))
+    assert sorted(f.rsplit(":", 1)[0] for f in fixes) == [f"spot-check:{first['id']}",
+                                                         f"spot-check:{second['id']}"]
+
+
+def login_cadre(client, cadre_id: int) -> dict:
+    make_user(f"cadre-{cadre_id}", "cadre", cadre_id=cadre_id)
+    return login(client, f"cadre-{cadre_id}")

@@ -10,10 +10,11 @@ village on the visit's local date. In the visit's one transaction:
   finding, keyed by visit and cadre, with the visit as its evidence and its first event
   chained by services/findings/audit_chain.py (the inspector as actor);
 - `present` stores a fix of the cadre at the visit's position and time (client id
-  `spot-check:<visit id>`, provider `spot_check`, no device; in WGS-84 with the visit's
-  fence verdict, the village being the cadre's post that day), so the next evaluation of
-  that day counts it like any fix from the cadre; the (cadre, client id) key of pings keeps
-  it to one per visit and cadre.
+  `spot-check:<visit id>:<random>`, provider `spot_check`, no device; in WGS-84 with the
+  visit's fence verdict, the village being the cadre's post that day), so the next
+  evaluation of that day counts it like any fix from the cadre. It is made with the
+  visit's one outcome for the cadre, so once per visit and cadre; the random part keeps a
+  phone from taking the id first (a phone names its own pings' ids).
 
 The inspector gives the visit an `id` of their own, as a phone does a ping: sending the
 same id again answers the visit stored the first time and stores nothing.
@@ -21,6 +22,7 @@ same id again answers the visit stored the first time and stores nothing.
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -97,7 +99,7 @@ class Fix:
 
 
 def ping_client_id(visit_id: int) -> str:
-    return f"spot-check:{visit_id}"
+    return f"spot-check:{visit_id}:{secrets.token_hex(8)}"
 
 
 def record_visit(settings: Settings, scope: Scope, client_id: str, village_code: str,
