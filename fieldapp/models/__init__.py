@@ -1,4 +1,5 @@
 """SQLAlchemy + GeoAlchemy2 tables. No business logic, no commits."""
+from .challenges import Challenge, ChallengeBatch
 from .findings import Appeal, AuditHead, Finding, FindingEvent
 from .media import MediaItem, WorkReport
 from .people import (
@@ -16,7 +17,8 @@ from .presence import EvaluationRun, Leave, PresenceDay, PresencePeriod
 from .region import Region
 from .spotchecks import SpotCheckOutcome, SpotCheckPlan, SpotCheckVisit
 
-__all__ = ["AccessLog", "Appeal", "Assignment", "AuditHead", "Cadre", "Device", "EvaluationRun",
-           "Finding", "FindingEvent", "Leave", "LoginFailure", "MediaItem", "Ping", "PresenceDay",
-           "PresencePeriod", "Region", "RevokedToken", "SenderVersion", "SpotCheckOutcome",
-           "SpotCheckPlan", "SpotCheckVisit", "User", "UserRegion", "WorkReport"]
+__all__ = ["AccessLog", "Appeal", "Assignment", "AuditHead", "Cadre", "Challenge",
+           "ChallengeBatch", "Device", "EvaluationRun", "Finding", "FindingEvent", "Leave",
+           "LoginFailure", "MediaItem", "Ping", "PresenceDay", "PresencePeriod", "Region",
+           "RevokedToken", "SenderVersion", "SpotCheckOutcome", "SpotCheckPlan", "SpotCheckVisit",
+           "User", "UserRegion", "WorkReport"]
