@@ -42,6 +42,7 @@ KIND_LABELS = {
     "photo_location_mismatch": lazy_gettext("Photo taken elsewhere"),
     "photo_time_mismatch": lazy_gettext("Photo taken at another time"),
     "challenge_missed": lazy_gettext("Location challenge missed"),
+    "challenge_outside": lazy_gettext("Outside the village at a location challenge"),
     "late_upload": lazy_gettext("Late upload"),
 }
 STATUS_LABELS = {
@@ -127,6 +128,7 @@ LABELS = {"kind": KIND_LABELS, "status": STATUS_LABELS, "action": ACTION_LABELS,
 # What evaluation and the upload checks write as an event's note (services/findings/).
 SYSTEM_NOTES = {
     "raised by presence evaluation": lazy_gettext("Raised by presence evaluation"),
+    "raised by a location challenge": lazy_gettext("Raised by a location challenge"),
     "the condition holds again on re-evaluation":
         lazy_gettext("Raised again: the condition holds on re-evaluation"),
     "evidence updated by re-evaluation": lazy_gettext("Evidence updated by re-evaluation"),
@@ -195,6 +197,8 @@ def finding_summary(kind: str, evidence: dict) -> str:
                        days=counts["no_data_days"], nights=counts["no_data_nights"])
     if "count" in evidence and "first_at" in evidence:
         return _ping_summary(kind, evidence)
+    if kind in ("challenge_outside", "challenge_missed") and "deadline" in evidence:
+        return _challenge_summary(kind, evidence)
     check = evidence.get("check") or {}
     if kind == "photo_location_mismatch" and "distance_m" in check:
         return gettext("The photo's GPS is %(m).0f m outside the village",
@@ -225,6 +229,19 @@ def _local_time(moment: str) -> str:
             "%Y-%m-%d %H:%M")
     except (TypeError, ValueError):
         return str(moment)[:16]
+
+
+def _challenge_summary(kind: str, evidence: dict) -> str:
+    asked = _local_time(evidence["issued_at"])
+    fix = evidence.get("fix") or {}
+    if kind == "challenge_outside":
+        if fix.get("distance_m") is None:
+            return label("kind", kind)
+        return gettext("Outside the village when asked for a location at %(time)s: the "
+                       "answer was %(m).0f m from it", time=asked, m=fix["distance_m"])
+    return ngettext("No location within %(num)d minute of a location challenge at %(time)s",
+                    "No location within %(num)d minutes of a location challenge at %(time)s",
+                    evidence.get("deadline_minutes") or 0, time=asked)
 
 
 def _ping_summary(kind: str, evidence: dict) -> str:

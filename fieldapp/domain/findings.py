@@ -5,14 +5,15 @@ from __future__ import annotations
 
 SEVERITY = {
     "not_resident": 3, "absent": 3, "mock_location": 3, "absent_at_spot_check": 3,
+    "challenge_outside": 3,
     "implausible_speed": 2, "static_location": 2, "photo_reused": 2,
     "photo_location_mismatch": 2, "challenge_missed": 2,
     "photo_time_mismatch": 1, "no_data": 1, "late_upload": 1,
 }
 KINDS = tuple(SEVERITY)
 
-# Raised and kept current by presence evaluation (the others come from media uploads and
-# spot-check visits).
+# Raised and kept current by presence evaluation (the others come from media uploads,
+# spot-check visits and location challenges).
 EVALUATED_KINDS = ("not_resident", "absent", "no_data", "mock_location", "implausible_speed",
                    "static_location", "late_upload")
 
