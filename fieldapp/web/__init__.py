@@ -10,6 +10,14 @@ Where each page is handled (templates in web/templates/console/):
     /console/cadres/<id>                    web/console/cadres.py     → services/presence/
     /console/townships/<code>               web/console/townships.py → services/presence/
     /console/leaves                         web/console/leaves.py     → services/presence/leaves.py
+    /console/audits, /audits/presence.<fmt>,
+    /audits/package                         web/console/audits.py     → services/audits/, documents/
+    /console/findings/<id>/package          web/console/dossier.py    → documents/packages.py
+    /console/dispositions                   web/console/dispositions.py → services/findings/
+    /console/summaries                      web/console/summaries.py  → services/audits/summaries.py,
+                                                                        rankings.py
+    /console/spotchecks, /spotchecks/<id>   web/console/spotchecks.py → services/spotchecks/
+    /console/challenges                     web/console/challenges.py → services/spotchecks/challenges.py
 """
 from __future__ import annotations
 
