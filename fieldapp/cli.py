@@ -37,6 +37,8 @@ audit_cli = AppGroup("audit", help="The finding log's hash chain; presence audit
                      "evidence packages.")
 spotcheck_cli = AppGroup("spotcheck", help="Spot checks: RFC 3797's draw, and the check of a "
                          "published plan.")
+mqtt_cli = AppGroup("mqtt", help="OwnTracks in its MQTT mode: the subscriber and the "
+                    "broker's logins (docs/mqtt.md).")
 
 
 @geodata_cli.command("import")
@@ -321,7 +323,59 @@ def spotcheck_verify(file):
                f"{len(export['sample'])} villages sampled")
 
 
+@mqtt_cli.command("run")
+@_friendly
+def mqtt_run():
+    """Store what OwnTracks phones publish to FIELDAPP_MQTT_URL until SIGTERM or SIGINT."""
+    import logging
+    import signal
+
+    from .config import app_settings
+    from .services.ingest.mqtt_client import Subscriber
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    subscriber = Subscriber(app_settings())
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: subscriber.stop())
+    subscriber.run()
+
+
+@mqtt_cli.command("broker-config")
+@click.option("--passwords", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="mosquitto password file to write (password_file)")
+@click.option("--acl", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="mosquitto ACL file to write (acl_file)")
+@_friendly
+def mqtt_broker_config(passwords, acl):
+    """Write mosquitto's password file (every unrevoked device, and fieldapp's own login
+    from FIELDAPP_MQTT_URL) and its ACL; send mosquitto SIGHUP to read them again."""
+    from .config import app_settings
+    from .services.ingest.mqtt import broker_files, replace_files
+
+    password_text, acl_text = broker_files(app_settings().mqtt)
+    try:
+        replace_files({passwords: password_text, acl: acl_text})
+    except OSError as exc:
+        click.echo(f"fieldapp: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"{passwords}: {password_text.count(chr(10)) - 1} devices and fieldapp's "
+               f"login; {acl}: the ACL")
+
+
+@mqtt_cli.command("password")
+@click.argument("device_id", type=click.IntRange(1, 2**31 - 1))
+@_friendly
+def mqtt_password(device_id):
+    """Print the MQTT login of an unrevoked device, to set in its OwnTracks app."""
+    from .config import app_settings
+    from .services.ingest.mqtt import phone_login
+
+    username, password = phone_login(app_settings().mqtt, device_id)
+    click.echo(f"username: {username}\npassword: {password}\n"
+               f"topic:    owntracks/{username}/<any name for the phone>")
+
+
 def register_commands(app: Flask) -> None:
     for command in (geodata_cli, demo_cli, users_cli, people_cli, presence_cli, audit_cli,
-                    spotcheck_cli, check_db):
+                    spotcheck_cli, mqtt_cli, check_db):
         app.cli.add_command(command)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
@@ -125,6 +126,16 @@ SETTINGS: list[Setting] = [
             "generated once into instance/audit_signing_key.pem"),
     Setting("DEMO_PASSWORD", "fieldapp-demo", str,
             "Password given to demo logins by `flask demo load` (demo data only)"),
+    Setting("MQTT_URL", "", str,
+            "Broker of OwnTracks' MQTT mode, mqtt://USER:PASSWORD@HOST:PORT, for `flask mqtt "
+            "run` and the commands sent to phones; USER is fieldapp's own login there "
+            "(docs/mqtt.md). Empty: no MQTT"),
+    Setting("MQTT_CLIENT_ID", "fieldapp-ingest", str,
+            "Client id of `flask mqtt run`; fixed, so the broker keeps its session and the "
+            "QoS 1 messages that arrive while it is away"),
+    Setting("MQTT_PASSWORD_KEY", "", str,
+            "File of the key each phone's MQTT password is derived from (`flask mqtt "
+            "password`). Empty: instance/mqtt_password_key, generated on first use"),
 ]
 
 DEFAULT_SQLITE_NAME = "fieldapp.db"
@@ -159,6 +170,8 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict[str
         values["SECRET_KEY"] = _instance_secret(Path(instance_path))
     if not values["AUDIT_SIGNING_KEY"]:
         values["AUDIT_SIGNING_KEY"] = str(Path(instance_path) / "audit_signing_key.pem")
+    if not values["MQTT_PASSWORD_KEY"]:
+        values["MQTT_PASSWORD_KEY"] = str(Path(instance_path) / "mqtt_password_key")
     return values
 
 
@@ -188,6 +201,13 @@ def _check(values: dict[str, Any]) -> None:
         raise SystemExit("fieldapp: FIELDAPP_RANKING_LIST_LENGTH must be at least 1")
     if values["SESSION_IDLE_MIN"] < 1:
         raise SystemExit("fieldapp: FIELDAPP_SESSION_IDLE_MIN must be at least 1")
+    try:
+        MqttSettings.broker_of(values["MQTT_URL"])
+    except ValueError as exc:
+        raise SystemExit(f"fieldapp: FIELDAPP_MQTT_URL: {exc}") from exc
+    if not values["MQTT_CLIENT_ID"].strip():
+        raise SystemExit("fieldapp: FIELDAPP_MQTT_CLIENT_ID must not be empty (the broker "
+                         "keeps the subscriber's session under it)")
     try:
         ZoneInfo(values["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -281,6 +301,42 @@ class AuditSettings:
 
 
 @dataclass(frozen=True)
+class MqttBroker:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    """OwnTracks' MQTT mode: the broker (None: off), the subscriber's client id, and the file
+    of the key phones' MQTT passwords are derived from."""
+
+    broker: MqttBroker | None = None
+    client_id: str = "fieldapp-ingest"
+    password_key: Path = Path("instance/mqtt_password_key")
+
+    @staticmethod
+    def broker_of(url: str) -> MqttBroker | None:
+        """mqtt://USER:PASSWORD@HOST:PORT (port 1883 if none); None for ""."""
+        if not url:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme != "mqtt" or not parts.hostname:
+            raise ValueError("must be empty or mqtt://USER:PASSWORD@HOST:PORT")
+        try:
+            port = parts.port or 1883
+        except ValueError as exc:
+            raise ValueError(f"bad port: {exc}") from exc
+        username = unquote(parts.username) if parts.username else None
+        if username is not None and username.isdigit():
+            raise ValueError("the user must not be a number: numbers are the phones' logins")
+        password = unquote(parts.password) if parts.password is not None else None
+        return MqttBroker(parts.hostname, port, username, password)
+
+
+@dataclass(frozen=True)
 class Settings:
     """What the services run with, as values."""
 
@@ -294,6 +350,7 @@ class Settings:
     appeal_days: int
     audits: AuditSettings
     login: LoginSettings = LoginSettings()
+    mqtt: MqttSettings = MqttSettings()
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Settings:
@@ -336,7 +393,11 @@ class Settings:
                                  signing_key=Path(config["AUDIT_SIGNING_KEY"])),
             login=LoginSettings(per_address=parse_limit(config["LOGIN_RATE_LIMIT"]),
                                 per_account=parse_limit(config["LOGIN_ACCOUNT_LIMIT"]),
-                                storage_uri=config["RATELIMIT_STORAGE_URI"]))
+                                storage_uri=config["RATELIMIT_STORAGE_URI"]),
+            mqtt=MqttSettings(broker=MqttSettings.broker_of(config["MQTT_URL"]),
+                              client_id=config["MQTT_CLIENT_ID"],
+                              password_key=Path(config["MQTT_PASSWORD_KEY"])))
+
 
 
 SETTINGS_KEY = "fieldapp.settings"  # its key in app.extensions

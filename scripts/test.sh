@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Command 2: install what is missing and run the whole test suite on SpatiaLite and PostGIS.
-#   Installs libsqlite3-mod-spatialite, chromium and fonts-noto-cjk (for tests/browser/)
-#   and the Python packages (into .venv). Unless
+#   Installs libsqlite3-mod-spatialite, chromium and fonts-noto-cjk (for tests/browser/),
+#   mosquitto (for tests/integration/test_mqtt.py) and the Python packages (into .venv). Unless
 #   FIELDAPP_TEST_POSTGRES_URL is already set, it also installs PostgreSQL and the PostGIS
 #   package for its newest installed version (apt, as root or through sudo), starts that
 #   cluster if nothing answers on 127.0.0.1:5432, and sets FIELDAPP_TEST_POSTGRES_URL:
@@ -15,6 +15,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 # the browser tests drive Debian's Chromium (Playwright cannot download its own here);
 # the CJK font renders the console's Chinese in their screenshots
 apt_install chromium fonts-noto-cjk
+# the MQTT tests start Debian's Mosquitto on a free port of their own
+apt_install mosquitto
 ensure_venv "dev"
 cd "$ROOT"
 

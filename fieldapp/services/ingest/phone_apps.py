@@ -1,4 +1,5 @@
-"""Fixes from the free phone apps: OwnTracks in HTTP mode, and OsmAnd / Traccar Client.
+"""Fixes from the free phone apps: OwnTracks (in HTTP mode; its MQTT mode's messages come
+through `store_owntracks` too, from services/ingest/mqtt.py), and OsmAnd / Traccar Client.
 
 Each app resends what it was refused, so a request is stored whole or not at all (400), and
 an unknown or revoked device is a 401 before anything in the body is looked at.
@@ -31,15 +32,23 @@ def ingest_owntracks(settings: Settings, conn: Connection, device_id: str | None
         device = senders.by_device(settings, conn, token, int(device_id))
     if device is None:
         raise Unauthorized(UNKNOWN_DEVICE)
+    store_owntracks(settings, conn, device, message)
+
+
+def store_owntracks(settings: Settings, conn: Connection, device: senders.Sender,
+                    message: object) -> pings.IngestResult | None:
+    """One OwnTracks message from `device`, whichever mode brought it (HTTP, or MQTT where
+    the broker checked the password): its fix stored, or None for a `_type` other than
+    location. 400 if it is not one JSON object or its fix is refused."""
     if not isinstance(message, dict):
         raise BadInput("the body must be one OwnTracks JSON object")
     if message.get("_type") != "location":
-        return
+        return None
     try:
         fix = owntracks_location(message, device.device_id)
     except Rejected as exc:
         raise BadInput(str(exc)) from exc
-    pings.ingest(settings, conn, device, [fix], whole=True)
+    return pings.ingest(settings, conn, device, [fix], whole=True)
 
 
 def ingest_osmand(settings: Settings, conn: Connection, params: dict | None = None,
