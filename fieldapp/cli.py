@@ -37,6 +37,7 @@ audit_cli = AppGroup("audit", help="The finding log's hash chain; presence audit
                      "evidence packages.")
 spotcheck_cli = AppGroup("spotcheck", help="Spot checks: RFC 3797's draw, and the check of a "
                          "published plan.")
+challenges_cli = AppGroup("challenges", help="Location challenges: settling them.")
 mqtt_cli = AppGroup("mqtt", help="OwnTracks in its MQTT mode: the subscriber and the "
                     "broker's logins (docs/mqtt.md).")
 
@@ -264,6 +265,19 @@ def audit_verify_package(file, public_key):
     click.echo(f"{file}: intact, signed by the key it names")
 
 
+@challenges_cli.command("settle")
+@_friendly
+def challenges_settle():
+    """Settle every open challenge a fix has answered or whose deadline has passed (raising
+    challenge_outside and challenge_missed findings); running it again changes nothing."""
+    from .config import app_settings
+    from .services.spotchecks.challenges import answer_open
+
+    settled = answer_open(app_settings())
+    click.echo("challenges settled: " + (", ".join(
+        f"{count} {status}" for status, count in sorted(settled.items())) or "none"))
+
+
 def _parse_sources(ctx, param, texts):
     from .domain.draw import parse_source
 
@@ -377,5 +391,5 @@ def mqtt_password(device_id):
 
 def register_commands(app: Flask) -> None:
     for command in (geodata_cli, demo_cli, users_cli, people_cli, presence_cli, audit_cli,
-                    spotcheck_cli, mqtt_cli, check_db):
+                    spotcheck_cli, challenges_cli, mqtt_cli, check_db):
         app.cli.add_command(command)

@@ -108,6 +108,11 @@ SETTINGS: list[Setting] = [
     Setting("LEAVE_MAX_DAYS", 90, int, "Longest single leave, days"),
     Setting("LEAVE_MAX_RETRO_DAYS", 30, int, "How far back leave may be entered after the fact"),
     Setting("EVALUATION_MAX_DAYS", 93, int, "Longest range one evaluation may cover, days"),
+    Setting("CHALLENGES_PER_WEEK", 2, int,
+            "Location challenges one cadre may be sent in an ISO week (local dates)"),
+    Setting("CHALLENGE_WEBHOOK", "", str,
+            "URL that each location challenge is POSTed to as a JSON notice, for an SMS or "
+            "WeChat gateway (docs/spotchecks.md). Empty: none"),
     Setting("BASEMAP_URL", "", str,
             "XYZ tile template drawn under the console's maps, e.g. "
             "https://tiles.example/{z}/{x}/{y}.png. Empty: no basemap (boundaries and fixes "
@@ -187,6 +192,12 @@ def _check(values: dict[str, Any]) -> None:
     if not 0 <= values["PHASH_MAX_DISTANCE"] <= 3:
         raise SystemExit("fieldapp: FIELDAPP_PHASH_MAX_DISTANCE must be 0–3 (the pHash index "
                          "finds every match up to 3 differing bits)")
+    if values["CHALLENGES_PER_WEEK"] < 1:
+        raise SystemExit("fieldapp: FIELDAPP_CHALLENGES_PER_WEEK must be at least 1")
+    webhook = urlsplit(values["CHALLENGE_WEBHOOK"])
+    if values["CHALLENGE_WEBHOOK"] and (webhook.scheme not in ("http", "https")
+                                        or not webhook.hostname):
+        raise SystemExit("fieldapp: FIELDAPP_CHALLENGE_WEBHOOK must be empty or an http(s) URL")
     for key in ("LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_LIMIT"):
         try:
             parse_limit(values[key])
@@ -294,6 +305,15 @@ class EvaluationSettings:
 
 
 @dataclass(frozen=True)
+class ChallengeSettings:
+    """Location challenges: how many a cadre may be sent per ISO week, and the URL their
+    notices are POSTed to ("" = none)."""
+
+    per_week: int = 2
+    webhook: str = ""
+
+
+@dataclass(frozen=True)
 class AuditSettings:
     rankings: bool
     ranking_list_length: int
@@ -349,6 +369,7 @@ class Settings:
     leave_max_retro_days: int
     appeal_days: int
     audits: AuditSettings
+    challenges: ChallengeSettings = ChallengeSettings()
     login: LoginSettings = LoginSettings()
     mqtt: MqttSettings = MqttSettings()
 
@@ -388,6 +409,8 @@ class Settings:
             leave_max_days=config["LEAVE_MAX_DAYS"],
             leave_max_retro_days=config["LEAVE_MAX_RETRO_DAYS"],
             appeal_days=config["APPEAL_DAYS"],
+            challenges=ChallengeSettings(per_week=config["CHALLENGES_PER_WEEK"],
+                                         webhook=config["CHALLENGE_WEBHOOK"]),
             audits=AuditSettings(rankings=config["RANKINGS"],
                                  ranking_list_length=config["RANKING_LIST_LENGTH"],
                                  signing_key=Path(config["AUDIT_SIGNING_KEY"])),
@@ -397,7 +420,6 @@ class Settings:
             mqtt=MqttSettings(broker=MqttSettings.broker_of(config["MQTT_URL"]),
                               client_id=config["MQTT_CLIENT_ID"],
                               password_key=Path(config["MQTT_PASSWORD_KEY"])))
-
 
 
 SETTINGS_KEY = "fieldapp.settings"  # its key in app.extensions

@@ -13,6 +13,7 @@ Where each URL is handled (under /api/v1 unless it starts with /), and the servi
     /evaluations                        api/presence.py   → services/presence/
     /leaves                             api/leaves.py     → services/presence/leaves.py
     /flags                              api/findings.py   → services/findings/
+    /challenges, /me/challenges         api/challenges.py → services/spotchecks/challenges.py
     /media                              api/media.py      → services/media/uploads.py
     /reports                            api/reports.py    → services/media/work_reports.py
     /access-log                         api/access_log.py → services/access/access_log.py
@@ -29,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
         access_log,
         audits,
         auth,
+        challenges,
         findings,
         geodata,
         health,
@@ -44,7 +46,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for blp in (health.blp, auth.blp, geodata.blp, people.blp, ingest.blp,
-                ingest.phone_apps_blp, leaves.blp,
+                ingest.phone_apps_blp, leaves.blp, challenges.blp,
                 presence.blp, findings.blp, media.blp, reports.blp, access_log.blp,
                 audits.blp, packages.blp, summaries.blp, spotchecks.blp):
         rest_api.register_blueprint(blp)
