@@ -49,18 +49,20 @@ def attachment(body, fmt: str, audit: dict):
 @blp.route("/audits/presence", methods=["GET"])
 @login_required(*AUDITORS)
 @blp.arguments(s.AuditArgs, location="query")
-@blp.alt_response(200, schema=s.AuditOut, description="the audit")
-@blp.alt_response(200, schema={"type": "string"}, content_type="text/csv",
-                  description="format=csv: UTF-8 with BOM, headers in the reader's language")
+# one 200 with four media types; OpenAPI keeps one description for it, the last one below
+@blp.alt_response(200, schema=s.AuditOut)
+@blp.alt_response(200, schema={"type": "string"}, content_type="text/csv")
 @blp.alt_response(200, schema={"type": "string", "format": "binary"},
-                  content_type=MIMETYPES["xlsx"],
-                  description="format=xlsx: a summary sheet, then a sheet per township; "
-                              "numbers as numbers, header row frozen")
+                  content_type=MIMETYPES["xlsx"])
 @blp.alt_response(200, schema={"type": "string", "format": "binary"},
                   content_type="application/pdf",
-                  description="format=pdf: the printable report in the reader's language "
-                              "(cover with the finding log's head hash, summary, a "
-                              "heat-map per cadre, a map per absence finding)")
+                  description="The audit as JSON; with format=csv (UTF-8 with BOM, headers "
+                              "in the reader's language), format=xlsx (a summary sheet, "
+                              "then a sheet per township; numbers as numbers, header row "
+                              "frozen) or format=pdf (the printable report in the reader's "
+                              "language: a cover with the finding log's head hash, a "
+                              "summary, a day/night heat-map per post, a map per absence "
+                              "finding) as an attachment")
 def audit_presence(args):
     """Every post under a region (or of one cadre) over a finished week, month or range:
     required, present, no-data and excused days and nights, leave and findings, with totals

@@ -194,6 +194,13 @@ def test_scope_limits_rows_and_findings(client, township_week):  # noqa: F811
     assert "HYPERLINK" in "".join(pages) and "驻村不住村" not in "".join(pages)
 
 
+def test_the_openapi_document_names_every_format(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    answer = spec["paths"][AUDIT]["get"]["responses"]["200"]
+    assert set(answer["content"]) == {"application/json", "text/csv", XLSX, "application/pdf"}
+    assert "format=xlsx" in answer["description"] and "format=pdf" in answer["description"]
+
+
 @pytest.mark.parametrize("fmt", ["docx", "XLSX", "pdf;", ""])
 def test_an_unknown_format_is_422(client, township_week, fmt):  # noqa: F811
     response = client.get(AUDIT, headers=admin_headers(client), query_string={

@@ -22,6 +22,7 @@ def start():
 from . import (  # noqa: E402,F401  (their routes)
     audits,
     cadres,
+    challenges,
     dispositions,
     dossier,
     leaves,
