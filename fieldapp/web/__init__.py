@@ -14,10 +14,9 @@ Where each page is handled (templates in web/templates/console/):
     /audits/package                         web/console/audits.py     → services/audits/, documents/
     /console/findings/<id>/package          web/console/dossier.py    → documents/packages.py
     /console/dispositions                   web/console/dispositions.py → services/findings/
-    /console/summaries                      web/console/summaries.py  → services/audits/summaries.py,
-                                                                        rankings.py
+    /console/summaries                      web/console/summaries.py  → services/audits/
     /console/spotchecks, /spotchecks/<id>   web/console/spotchecks.py → services/spotchecks/
-    /console/challenges                     web/console/challenges.py → services/spotchecks/challenges.py
+    /console/challenges                     web/console/challenges.py → services/spotchecks/
 """
 from __future__ import annotations
 
