@@ -19,10 +19,11 @@ from fieldapp.config import app_settings
 from fieldapp.documents.audit_pdf import audit_html, audit_pdf
 from fieldapp.documents.audit_svg import UNEVALUATED
 from fieldapp.extensions import db
-from fieldapp.models import AuditHead, Cadre, Finding, User
+from fieldapp.models import Assignment, AuditHead, Cadre, Finding, Ping, User
 from fieldapp.services.access.scope import Scope
 from fieldapp.services.audits.presence_audit import presence_audit
 from fieldapp.services.findings.audit_chain import GENESIS
+from fieldapp.services.people import registry as people
 
 from .helpers import OTHER_VILLAGE, TOWNSHIP, admin_headers, login, make_user
 from .presence_helpers import iso_week
@@ -154,6 +155,46 @@ def test_report_draws_heat_maps_and_absence_maps(ctx, township_week):  # noqa: F
     assert 'class="centroids" data-count="7"' in drawing  # a centroid a night
     assert re.search(r">\d+(\.\d+)? k?m</text>", drawing)  # the scale bar
     assert '<svg class="map"' not in resident and "data-kind" not in resident
+
+
+def _map_fixes(html: str, cadre_id: int) -> int:
+    section = re.search(rf'data-cadre-id="{cadre_id}".*?</section>', html, re.S)[0]
+    return int(re.search(r'class="fixes" data-count="(\d+)"', section)[1])
+
+
+def test_a_map_draws_only_fixes_from_dates_the_reader_sees(ctx, township_week):  # noqa: F811
+    """The commuter's post ends on Wednesday and a post in another township follows: an
+    inspector of the first township still sees the week's finding, but of its night fixes
+    only those of Monday to Wednesday; an admin sees them all."""
+    monday = township_week["monday"]
+    posting = db.session.scalar(select(Assignment).where(
+        Assignment.cadre_id == township_week["commuter"]))
+    posting.ends_on = monday + timedelta(days=2)
+    db.session.commit()
+    people.create_assignment(township_week["commuter"], OTHER_VILLAGE, monday + timedelta(days=3))
+    inspector = Scope(make_user("insp", "inspector", regions=[TOWNSHIP]), app_settings().zone)
+    settings, week = app_settings(), (monday, monday + timedelta(days=6))
+    finding = db.session.scalar(select(Finding).where(Finding.kind == "not_resident"))
+    named = db.session.execute(select(Ping.recorded_at).where(
+        Ping.id.in_(finding.evidence["ping_ids"]))).scalars().all()
+    zone = settings.zone
+    early = [t for t in named if t.astimezone(zone).date() <= monday + timedelta(days=2)]
+    assert 0 < len(early) < len(named)
+    seen = audit_html(settings, inspector, presence_audit(settings, inspector, *week,
+                                                          region=TOWNSHIP))
+    assert _map_fixes(seen, township_week["commuter"]) == len(early)
+    everything = audit_html(settings, _admin_scope(), presence_audit(
+        settings, _admin_scope(), *week, region=TOWNSHIP))
+    assert _map_fixes(everything, township_week["commuter"]) == len(named)
+
+
+def test_a_cadres_audit_names_the_cadre_on_its_cover(client, township_week):  # noqa: F811
+    response = download(client, admin_headers(client), "pdf",
+                        cadre_id=township_week["resident"],
+                        week=iso_week(township_week["monday"]))
+    assert f"cadre-{township_week['resident']}" in response.headers["Content-Disposition"]
+    _, pages = pdf_text(response.get_data())
+    assert "李娜" in pages[0] and str(township_week["resident"]) in pages[0]
 
 
 def test_progress_follows_the_cadres(ctx, township_week):  # noqa: F811
