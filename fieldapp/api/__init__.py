@@ -19,6 +19,10 @@ Where each URL is handled (under /api/v1 unless it starts with /), and the servi
     /access-log                         api/access_log.py → services/access/access_log.py
     /spotchecks/plans, /spotchecks/visits
                                         api/spotchecks.py → services/spotchecks/
+    /audits/presence                    api/audits.py     → services/audits/, documents/
+    /flags/<id>/package, /audits/presence/package,
+    /audit/public-key                   api/packages.py   → documents/packages.py
+    /summaries, /rankings               api/summaries.py  → services/audits/
 """
 from flask import Flask
 
