@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from flask import render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
@@ -39,6 +40,11 @@ from .audit_svg import (
     heat_map,
 )
 from .audit_table import COLUMNS, findings_text
+
+# Importing WeasyPrint tells Pillow, for the whole process, to accept truncated images;
+# the upload checks (media/probe.py) must go on refusing them, and a report embeds no
+# raster image, so the setting is put back.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 Progress = Callable[[Iterable, str], Iterable]
 SECTIONS_PER_PART = 40  # cadres laid out at a time (WeasyPrint's work grows with a part)
