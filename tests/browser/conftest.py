@@ -132,12 +132,14 @@ class Guard:
 
 @pytest.fixture()
 def browse(chromium, console, request):
-    """`browse(locale="zh-CN")` → a page in a fresh context; after the test, no request may
+    """`browse(locale="zh-CN", **context_options)` → a page in a fresh context (options as
+    Playwright's new_context takes them, e.g. a geolocation); after the test, no request may
     have gone to another host."""
     contexts, guards = [], []
 
-    def open_page(locale: str = "zh-CN"):
-        context = chromium.new_context(locale=locale, viewport={"width": 1360, "height": 900})
+    def open_page(locale: str = "zh-CN", **options):
+        context = chromium.new_context(locale=locale, viewport={"width": 1360, "height": 900},
+                                       **options)
         guard = Guard(console.base)
         context.route("**/*", guard)
         contexts.append(context)
