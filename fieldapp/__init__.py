@@ -1,6 +1,7 @@
 """fieldapp: evidence of whether village-stationed cadres are really there, day and night."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +23,9 @@ from .db.engines import (
 )
 from .errors import (
     HOLDS_NUL,
+    HOLDS_SURROGATE,
     NOSNIFF,
+    NUMBER_TOO_LONG,
     PAGE_PREFIXES,
     TOO_DEEP,
     BadInput,
@@ -71,6 +74,12 @@ def _id_param(converter: IdConverter) -> dict:
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")  # \u0000, not an escaped backslash's
 
 
+_LONE_SURROGATE = re.compile(
+    r"(?<!\\)(?:\\\\)*\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_LONG_DIGITS = re.compile(rb"[0-9]{4300}")
+
+
 def holds_nul(raw: str | bytes) -> bool:
     """Whether JSON text holds an escaped NUL character (a raw one is not JSON anyway)."""
     if isinstance(raw, bytes | bytearray):
@@ -78,6 +87,25 @@ def holds_nul(raw: str | bytes) -> bool:
             return False
         raw = raw.decode("utf-8", "replace")
     return "\\u0000" in raw and _NUL_ESCAPE.search(raw) is not None
+
+
+def json_refusal(raw: str | bytes) -> str | None:
+    """Why JSON text that may parse is still refused: a NUL character (PostgreSQL cannot store
+    it in text), a lone UTF-16 surrogate (no character: it cannot be encoded to store or
+    answer), or a number past Python's 4300-digit conversion limit (ValueError, not a
+    JSONDecodeError, in every parser). None for the usual body, without decoding it."""
+    if holds_nul(raw):
+        return HOLDS_NUL
+    data = raw if isinstance(raw, bytes | bytearray) else raw.encode("utf-8", "replace")
+    if (b"\\ud" in data or b"\\uD" in data) and _LONE_SURROGATE.search(
+            data.decode("utf-8", "replace")):
+        return HOLDS_SURROGATE
+    if _LONG_DIGITS.search(data):
+        try:
+            json.loads(data)
+        except ValueError:
+            return NUMBER_TOO_LONG
+    return None
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -90,8 +118,8 @@ class JSONProvider(DefaultJSONProvider):
     ensure_ascii = False
 
     def loads(self, s, **kwargs):
-        if holds_nul(s):
-            raise ValueError(HOLDS_NUL)
+        if refusal := json_refusal(s):
+            raise ValueError(refusal)
         try:
             return super().loads(s, **kwargs)
         except RecursionError:
@@ -179,8 +207,8 @@ def _limit_body():
         raise TooLarge.json_body(limit)
     if request.content_length is None and len(request.get_data(cache=True)) > limit:
         raise TooLarge.json_body(limit)
-    if request.is_json and holds_nul(request.get_data(cache=True)):
-        raise BadInput(HOLDS_NUL, {"json": [HOLDS_NUL]})
+    if request.is_json and (refusal := json_refusal(request.get_data(cache=True))):
+        raise BadInput(refusal, {"json": [refusal]})
     return None
 
 

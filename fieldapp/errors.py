@@ -69,6 +69,9 @@ INTERNAL_ERROR = "Internal error; it has been logged."
 NOT_JSON = "The request body is not valid JSON."
 TOO_DEEP = "The request body is nested too deeply."
 HOLDS_NUL = "The request body holds a NUL character."
+HOLDS_SURROGATE = ("The request body holds a lone UTF-16 surrogate (U+D800 to U+DFFF without "
+                   "its pair): not a character.")
+NUMBER_TOO_LONG = "The request body holds a number with more than 4300 digits."
 UNAVAILABLE = "The database is unavailable; try again shortly."
 RETRY_AFTER_S = 5
 NOSNIFF = ("X-Content-Type-Options", "nosniff")

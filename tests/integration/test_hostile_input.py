@@ -14,7 +14,7 @@ import pytest
 from flask_jwt_extended import create_access_token
 from sqlalchemy import func, select
 
-from fieldapp.errors import HOLDS_NUL
+from fieldapp.errors import HOLDS_NUL, HOLDS_SURROGATE, NUMBER_TOO_LONG
 from fieldapp.extensions import db
 from fieldapp.models import Cadre, Leave, Ping, WorkReport
 from fieldapp.services.people import registry as people
@@ -98,6 +98,34 @@ def test_a_nul_character_in_json_is_a_400_and_stores_nothing(client, path, who):
     response = client.post(path, data=json.dumps(body, ensure_ascii=True), headers=headers)
     assert assert_error(response, 400)["errors"] == {"json": [HOLDS_NUL]}
     assert (count(Cadre), count(Leave)) == before
+
+
+@pytest.mark.parametrize(("path", "who"), [
+    ("/api/v1/auth/token", None), ("/api/v1/cadres", "admin"), ("/api/v1/pings", "cadre"),
+    ("/api/v1/spotchecks/plans", "admin")])
+@pytest.mark.parametrize(("text", "why"), [
+    ('"\\ud800"', HOLDS_SURROGATE), ('"a\\udc00b"', HOLDS_SURROGATE),
+    ('"x\\ud800\\ud800"', HOLDS_SURROGATE), ("9" * 5000, NUMBER_TOO_LONG)])
+def test_lone_surrogates_and_endless_numbers_are_a_400_and_store_nothing(client, path, who,
+                                                                         text, why):
+    """A lone surrogate cannot be encoded to store or answer (it was stored, then every read
+    of it a 500); Python refuses to convert a number of more than 4300 digits."""
+    headers = json_headers(client, who)
+    before = count(Cadre), count(Leave)
+    body = ('{"username": TEXT, "password": "x", "name": TEXT, "role": "team_member", '
+            '"region": "410922", "quarter": "2026-Q4", "id": "x", "lat": TEXT}').replace(
+                "TEXT", text)
+    response = client.post(path, data=body, headers=headers)
+    assert assert_error(response, 400)["errors"] == {"json": [why]}
+    assert (count(Cadre), count(Leave)) == before
+
+
+def test_a_surrogate_pair_is_a_character(client):
+    headers = json_headers(client, "admin")
+    body = '{"name": "\\ud83d\\ude00", "role": "team_member"}'
+    response = client.post("/api/v1/cadres", data=body, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["name"] == "\U0001F600"
 
 
 @pytest.mark.parametrize("path", ["/api/v1/leaves", "/api/v1/reports"])
