@@ -28,6 +28,8 @@ def _friendly(command):
     return wrapped
 
 
+POOL_MAX_CHARS = 10_000_000  # a spot-check pool file: 65,535 items of a long line each
+
 geodata_cli = AppGroup("geodata", help="Administrative boundaries.")
 demo_cli = AppGroup("demo", help="The demo county.")
 users_cli = AppGroup("users", help="Login users.")
@@ -223,6 +225,8 @@ def audit_presence(region, cadre_id, week, month, first, last, fmt, output, user
 
     if output is None and fmt in ("xlsx", "pdf"):
         raise click.UsageError(f"--format {fmt} needs -o FILE")
+    if output is not None and not output.resolve().parent.is_dir():
+        raise click.UsageError(f"-o {output}: no such folder")
     settings = app_settings()
     viewer = user_named(username) if username else operator()
     scope = Scope(viewer, settings.zone)
@@ -301,7 +305,15 @@ def spotcheck_derive(pool_file, sources, secret, count):
     key it hashes goes to standard error)."""
     from .domain.draw import draw_order, key_string
 
-    items = [line.strip() for line in pool_file if line.strip()]
+    try:
+        text = pool_file.read(POOL_MAX_CHARS + 1)
+    except UnicodeDecodeError as exc:
+        raise click.BadParameter(f"the pool file is not UTF-8 text ({exc.reason} at byte "
+                                 f"{exc.start})", param_hint="--pool") from None
+    if len(text) > POOL_MAX_CHARS:
+        raise click.BadParameter(f"the pool file is longer than {POOL_MAX_CHARS:,} characters",
+                                 param_hint="--pool")
+    items = [line.strip() for line in text.splitlines() if line.strip()]
     if not items:
         raise click.BadParameter("the pool file lists no items", param_hint="--pool")
     try:

@@ -51,7 +51,9 @@ SECTIONS_PER_PART = 40  # cadres laid out at a time (WeasyPrint's work grows wit
 SUMMARY_NUMBERS = ("posted_days", "required_days", "present_days", "no_data_days",
                    "excused_days", "required_nights", "present_nights", "no_data_nights",
                    "excused_nights", "leave_days", "unevaluated_days")
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# control characters, and the bidirectional overrides and isolates a name could carry to
+# print reversed (U+202A–U+202E, U+2066–U+2069)
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 FIX_COLOURS = {"not_resident": "#5f3dc4", "absent": COLOURS["absent"]}
 
 

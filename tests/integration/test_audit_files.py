@@ -289,3 +289,31 @@ def test_cli_json_is_the_apis_json(client, township_week):  # noqa: F811
     printed = json.loads(result.stdout)
     assert printed.pop("generated_at") and api.pop("generated_at")
     assert printed == api
+
+
+def test_cli_refuses_cadres_bad_dates_and_missing_folders(ctx, township_week, tmp_path):  # noqa: F811
+    from .helpers import make_user
+
+    make_user("cad", "cadre", cadre_id=township_week["resident"])
+    week = iso_week(township_week["monday"])
+    runner = ctx.test_cli_runner()
+    for args, says in (
+            (["--region", TOWNSHIP, "--week", week, "--user", "cad"], "discipline office"),
+            (["--region", TOWNSHIP, "--from", "0001-01-01", "--to", "0001-01-02"], "2000"),
+            (["--region", TOWNSHIP, "--week", week, "-o", str(tmp_path / "no" / "a.json")],
+             "no such folder")):
+        result = runner.invoke(args=["audit", "presence", *args])
+        assert result.exit_code != 0 and says in result.output, (args, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_a_long_or_reversing_name_prints_whole_and_in_order(client, township_week):  # noqa: F811
+    db.session.get(Cadre, township_week["resident"]).name = "\u202eRTL\u202c" + "W" * 74
+    db.session.commit()
+    body = client.get(AUDIT, headers=admin_headers(client), query_string={
+        "region": TOWNSHIP, "week": iso_week(township_week["monday"]), "format": "pdf"}).data
+    _, pages = pdf_text(body)
+    text = "".join(pages)
+    assert "RTL" in text and "LTR" not in text and "\u202e" not in text
+    longest = max(len(run) for page in pages for run in re.findall(r"W+", page))
+    assert sum(len(run) for run in re.findall(r"W+", text)) >= 74 and longest < 74

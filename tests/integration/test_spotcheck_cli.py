@@ -183,3 +183,10 @@ def test_verify_refuses_what_is_not_an_export(ctx, tmp_path, body, says):
 def test_verify_a_missing_file_is_a_usage_error(ctx, tmp_path):
     result = verify(ctx, tmp_path / "absent.json")
     assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_derive_refuses_a_pool_that_is_not_utf8_text(ctx, tmp_path):
+    pool = tmp_path / "pool.txt"
+    pool.write_bytes(b"\xff\xfe\x00bad\n")
+    result = derive(ctx, "--pool", str(pool), "--source", "1 2")
+    assert result.exit_code == 2 and "not UTF-8 text" in result.output

@@ -24,8 +24,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select
 
 from ...config import Settings
+from ...domain.dates import OUT_OF_RANGE, supported
 from ...domain.policies import periods_overlapping, required
-from ...errors import NotFound, Unprocessable
+from ...errors import Forbidden, NotFound, Unprocessable
 from ...extensions import db
 from ...models import Assignment, Cadre, Finding, Leave, PresenceDay, Region
 from ...models.people import CADRE_ROLES
@@ -43,6 +44,8 @@ Progress = Callable[[Iterable[str]], Iterable[str]]
 
 def check_range(settings: Settings, first: date, last: date) -> None:
     """422 unless [first, last] is a range of finished dates no longer than an evaluation's."""
+    if not (supported(first) and supported(last)):
+        raise Unprocessable(f"dates {OUT_OF_RANGE}", {"from": [OUT_OF_RANGE]})
     if last < first:
         raise Unprocessable("to is before from", {"to": ["before from"]})
     limit = settings.evaluation.max_days
@@ -61,6 +64,8 @@ def presence_audit(settings: Settings, scope: Scope, first: date, last: date,
     """{"region", "region_name", "cadre_id", "from", "to", "generated_at", "rows",
     "townships": [{"township_code", "township_name", "totals"}], "totals"}; rows ordered by
     township, village, role and name. Exactly one of `region` and `cadre_id`."""
+    if scope.user.role == "cadre":
+        raise Forbidden("audits are for the discipline office, inspectors and admins")
     if (region is None) == (cadre_id is None):
         raise Unprocessable("give exactly one of region and cadre_id",
                             {"region": ["one of region, cadre_id"]})
