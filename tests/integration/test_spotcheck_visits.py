@@ -326,9 +326,13 @@ def test_who_may_record_and_read_visits(client, village):
     visit = post_visit(client, inspector, body)
     assert client.get(VISITS, headers=other).get_json()["items"] == []
     assert client.get(VISITS, headers=cadre).status_code == 404
-    for reader in (inspector, discipline):
+    raised = {}
+    for name, reader in (("inspector", inspector), ("discipline", discipline)):
         listed = client.get(VISITS, query_string={"village_code": VILLAGE}, headers=reader)
         assert [v["id"] for v in listed.get_json()["items"]] == [visit["id"]]
+        raised[name] = listed.get_json()["items"][0]["outcomes"][0]["finding_id"]
+    # the absence finding is open: the discipline office is not told it exists
+    assert raised["inspector"] is not None and raised["discipline"] is None
     assert client.get(VISITS, query_string={"village_code": f"{TOWNSHIP}202"},
                       headers=inspector).get_json()["total"] == 0
     logged = db.session.scalars(select(AccessLog).where(

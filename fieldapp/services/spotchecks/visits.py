@@ -296,11 +296,14 @@ def visits_query(scope: Scope, filters: dict):
 def visit_rows(scope: Scope, visits: list[SpotCheckVisit], zone: ZoneInfo) -> list[dict]:
     """The visits as answers, with the names beside their ids; each outcome of a cadre the
     reader may see on that date (a cadre posted at a village of the reader's regions that
-    day always is)."""
+    day always is), naming the finding it raised only to a reader who may see that finding."""
     scope.load_periods(o.cadre_id for v in visits for o in v.outcomes)
     cards = cadre_cards(o.cadre_id for v in visits for o in v.outcomes)
     places = region_names(v.village_code for v in visits)
     inspectors = usernames(v.inspector_id for v in visits)
+    raised = [o.finding_id for v in visits for o in v.outcomes if o.finding_id]
+    seen = set(db.session.scalars(select(Finding.id).where(
+        Finding.id.in_(raised), scope.findings_clause()))) if raised else set()
     rows = []
     for visit in visits:
         day = local_date(visit.visited_at, zone)
@@ -313,7 +316,7 @@ def visit_rows(scope: Scope, visits: list[SpotCheckVisit], zone: ZoneInfo) -> li
                    township_code=township_of(visit.village_code),
                    township_name=places.get(township_of(visit.village_code)))
         row["outcomes"] = [{"cadre_id": o.cadre_id, "outcome": o.outcome, "note": o.note,
-                            "finding_id": o.finding_id,
+                            "finding_id": o.finding_id if o.finding_id in seen else None,
                             "cadre_name": cards.get(o.cadre_id, {}).get("cadre_name")}
                            for o in visit.outcomes if scope.dates_visible(o.cadre_id, day)]
         rows.append(row)
