@@ -49,3 +49,12 @@ def test_a_bad_value_exits_with_one_line_naming_it(monkeypatch, tmp_path, key, r
     message = str(exited.value.code)
     assert message.startswith(f"fieldapp: {says}"), message
     assert "\n" not in message
+
+
+def test_workers_starting_at_once_share_one_instance_secret(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: load_settings(str(tmp_path))["SECRET_KEY"], range(16)))
+    assert len(keys) == 1 and len(keys.pop()) > 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
