@@ -169,7 +169,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.teardown_request(close_request_connection)
 
     from .api import register_blueprints
-    from .api.ingest_fast_path import DevicePingFastPath
+    from .api.ingest.fast_path import DevicePingFastPath
     from .cli import register_commands
     from .web import register_pages
 

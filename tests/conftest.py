@@ -149,7 +149,7 @@ def fast_path_app(database_url, tmp_path_factory):
 def flask_route_app(fast_path_app, database_url):
     """The same database and upload folder with DEVICE_FAST_PATH off: a device's ping goes
     through the Flask route."""
-    from fieldapp.api.ingest_fast_path import DevicePingFastPath
+    from fieldapp.api.ingest.fast_path import DevicePingFastPath
 
     app = _create_app(database_url, fast_path_app.config["UPLOAD_DIR"], DEVICE_FAST_PATH=False)
     assert not isinstance(app.wsgi_app, DevicePingFastPath)

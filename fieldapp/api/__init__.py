@@ -1,28 +1,31 @@
-"""HTTP JSON API: blueprints, schemas, auth decorators. Thin: parse, call, return.
+"""HTTP JSON API: blueprints, schemas, auth decorators. Thin: parse, call, return. A
+capability with several modules is a package (access/, ingest/, presence/, audits/,
+spotchecks/, media/); `schemas/` holds each module's marshmallow schemas, `security.py` the
+login decorators and `pagination.py` the list pages every capability shares.
 
 Where each URL is handled (under /api/v1 unless it starts with /), and the services it calls:
 
-    /auth/token                         api/auth.py       → services/access/
-    /healthz, /readyz                   api/health.py     → db/
-    /regions, /villages                 api/geodata.py    → services/geodata/
+    /auth/token                       api/access/auth.py          → services/access/
+    /access-log                       api/access/access_log.py    → services/access/access_log.py
+    /healthz, /readyz                 api/health.py               → db/
+    /regions, /villages               api/geodata.py              → services/geodata/
     /cadres, /assignments, /users,
-    /devices                            api/people.py     → services/people/
-    /pings, /ingest/*                   api/ingest.py     → services/ingest/
-      (a device's POST /pings first meets api/ingest_fast_path.py)
+    /devices                          api/people.py               → services/people/
+    /pings, /ingest/*                 api/ingest/pings.py         → services/ingest/
+      (a device's POST /pings first meets api/ingest/fast_path.py)
     /me/presence, /presence,
-    /evaluations                        api/presence.py   → services/presence/
-    /leaves                             api/leaves.py     → services/presence/leaves.py
-    /flags                              api/findings.py   → services/findings/
-    /challenges, /me/challenges         api/challenges.py → services/spotchecks/challenges.py
-    /media                              api/media.py      → services/media/uploads.py
-    /reports                            api/reports.py    → services/media/work_reports.py
-    /access-log                         api/access_log.py → services/access/access_log.py
-    /spotchecks/plans, /spotchecks/visits
-                                        api/spotchecks.py → services/spotchecks/
-    /audits/presence                    api/audits.py     → services/audits/, documents/
+    /evaluations                      api/presence/records.py     → services/presence/
+    /leaves                           api/presence/leaves.py      → services/presence/leaves.py
+    /flags                            api/findings.py             → services/findings/
+    /media                            api/media/uploads.py        → services/media/uploads.py
+    /reports                          api/media/work_reports.py   → services/media/work_reports.py
+    /audits/presence                  api/audits/presence.py      → services/audits/, documents/
     /flags/<id>/package, /audits/presence/package,
-    /audit/public-key                   api/packages.py   → documents/packages.py
-    /summaries, /rankings               api/summaries.py  → services/audits/
+    /audit/public-key                 api/audits/packages.py      → documents/packages.py
+    /summaries, /rankings             api/audits/summaries.py     → services/audits/
+    /spotchecks/plans, /spotchecks/visits
+                                      api/spotchecks/plans.py     → services/spotchecks/
+    /challenges, /me/challenges       api/spotchecks/challenges.py → services/spotchecks/
 """
 from flask import Flask
 
@@ -30,27 +33,16 @@ from ..extensions import rest_api
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (
-        access_log,
-        audits,
-        auth,
-        challenges,
-        findings,
-        geodata,
-        health,
-        ingest,
-        leaves,
-        media,
-        packages,
-        people,
-        presence,
-        reports,
-        spotchecks,
-        summaries,
-    )
+    from . import findings, geodata, health, people
+    from .access import access_log, auth
+    from .audits import packages, presence, summaries
+    from .ingest import pings
+    from .media import uploads, work_reports
+    from .presence import leaves, records
+    from .spotchecks import challenges, plans
 
-    for blp in (health.blp, auth.blp, geodata.blp, people.blp, ingest.blp,
-                ingest.phone_apps_blp, leaves.blp, challenges.blp,
-                presence.blp, findings.blp, media.blp, reports.blp, access_log.blp,
-                audits.blp, packages.blp, summaries.blp, spotchecks.blp):
+    for blp in (health.blp, auth.blp, geodata.blp, people.blp, pings.blp,
+                pings.phone_apps_blp, leaves.blp, challenges.blp,
+                records.blp, findings.blp, uploads.blp, work_reports.blp, access_log.blp,
+                presence.blp, packages.blp, summaries.blp, plans.blp):
         rest_api.register_blueprint(blp)

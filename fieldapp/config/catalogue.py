@@ -21,7 +21,7 @@ SETTINGS: list[Setting] = [
             "PostGIS: postgresql+psycopg://user@host/db"),
     Setting("DEVICE_FAST_PATH", True, bool,
             "Answer a phone's device-token POST /api/v1/pings beneath Flask (same answers, "
-            "less CPU; see api/ingest_fast_path.py)"),
+            "less CPU; see api/ingest/fast_path.py)"),
     Setting("DB_PING_IDLE_S", 1.0, float,
             "A pooled PostgreSQL connection idle this long is tested before use, seconds"),
     Setting("SQLITE_CHECKPOINT_PAGES", 20_000, int,

@@ -1,4 +1,4 @@
-"""A phone's `POST /pings` with its device token, as the fast path (api/ingest_fast_path.py)
+"""A phone's `POST /pings` with its device token, as the fast path (api/ingest/fast_path.py)
 answers it: with this worker's cached sender first, afresh when that was not confirmed."""
 from __future__ import annotations
 

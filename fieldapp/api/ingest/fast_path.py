@@ -4,7 +4,7 @@ Phones send a fix at a time all day, so this one request sets the service's load
 Flask's per-request machinery (request context, session, limiter hook, teardown) costs
 more than the ping's own work (bench/README.md). These requests are answered straight from
 WSGI by the same service, limits, order of checks and error shape as the route in
-`api/ingest.py`; anything unusual (a bearer token, another content type, a body without
+`api/ingest/pings.py`; anything unusual (a bearer token, another content type, a body without
 Content-Length, such as a chunked one) goes on to that route, whose body cap holds on the
 bytes read. `FIELDAPP_DEVICE_FAST_PATH=0` turns it off.
 """
@@ -15,8 +15,8 @@ import logging
 from flask import Flask
 from werkzeug.wrappers import Response
 
-from ..config import app_settings
-from ..errors import (
+from ...config import app_settings
+from ...errors import (
     INTERNAL_ERROR,
     NOSNIFF,
     ServiceError,
@@ -26,8 +26,8 @@ from ..errors import (
     too_deep_response,
     unavailable_response,
 )
-from ..services.ingest.device_pings import ingest_from_device
-from ..services.ingest.senders import device_token
+from ...services.ingest.device_pings import ingest_from_device
+from ...services.ingest.senders import device_token
 
 log = logging.getLogger(__name__)
 

@@ -7,12 +7,12 @@
 from flask import g, make_response
 from flask_smorest import Blueprint
 
-from ..config import app_settings
-from ..documents import packages
-from ..services.audits import signing
-from .audits import AUDITORS, audit_from_args
-from .schemas.audits import AuditArgs
-from .security import login_required
+from ...config import app_settings
+from ...documents import packages
+from ...services.audits import signing
+from ..schemas.audits import AuditArgs
+from ..security import login_required
+from .presence import AUDITORS, audit_from_args
 
 blp = Blueprint("packages", __name__, url_prefix="/api/v1", description="Evidence packages")
 

@@ -7,10 +7,10 @@
 from flask import g
 from flask_smorest import Blueprint
 
-from ..services.access import access_log
-from .pagination import paginated
-from .schemas import access_log as s
-from .security import login_required
+from ...services.access import access_log
+from ..pagination import paginated
+from ..schemas import access_log as s
+from ..security import login_required
 
 blp = Blueprint("access_log", __name__, url_prefix="/api/v1",
                 description="Who read whose locations and evidence")

@@ -7,14 +7,14 @@
 from flask import g
 from flask_smorest import Blueprint
 
-from ..config import app_settings
-from ..services.access.access_log import log_access
-from ..services.people.names import named, row_of
-from ..services.presence import evaluation
-from ..services.presence.records import presence_of
-from .schemas import DateRange
-from .schemas import presence as s
-from .security import login_required, requested_cadre
+from ...config import app_settings
+from ...services.access.access_log import log_access
+from ...services.people.names import named, row_of
+from ...services.presence import evaluation
+from ...services.presence.records import presence_of
+from ..schemas import DateRange
+from ..schemas import presence as s
+from ..security import login_required, requested_cadre
 
 blp = Blueprint("presence", __name__, url_prefix="/api/v1", description="Presence")
 

@@ -8,12 +8,12 @@ from flask_jwt_extended import create_access_token, get_jwt
 from flask_smorest import Blueprint
 from werkzeug.exceptions import TooManyRequests
 
-from ..config import app_settings
-from ..db.connections import request_connection
-from ..errors import Unauthorized
-from ..services.access import logins
-from .schemas.auth import Credentials, TokenOut
-from .security import OPEN, login_required
+from ...config import app_settings
+from ...db.connections import request_connection
+from ...errors import Unauthorized
+from ...services.access import logins
+from ..schemas.auth import Credentials, TokenOut
+from ..security import OPEN, login_required
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in and out")
 

@@ -13,13 +13,13 @@ or has expired.
 from flask import g
 from flask_smorest import Blueprint
 
-from ..config import app_settings
-from ..models.types import utcnow
-from ..services.access.access_log import log_reads
-from ..services.spotchecks import challenges
-from .pagination import PageArgs, page_of, page_schema
-from .schemas import challenges as s
-from .security import BEARER_OR_DEVICE, cadre_or_device_required, login_required
+from ...config import app_settings
+from ...models.types import utcnow
+from ...services.access.access_log import log_reads
+from ...services.spotchecks import challenges
+from ..pagination import PageArgs, page_of, page_schema
+from ..schemas import challenges as s
+from ..security import BEARER_OR_DEVICE, cadre_or_device_required, login_required
 
 blp = Blueprint("challenges", __name__, url_prefix="/api/v1",
                 description="Location challenges (电话和微信定位)")

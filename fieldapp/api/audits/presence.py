@@ -6,13 +6,13 @@ files by documents/.
 from flask import g, make_response
 from flask_smorest import Blueprint
 
-from ..config import app_settings
-from ..documents.audit_files import audit_file
-from ..services.access.access_log import log_reads
-from ..services.audits.presence_audit import presence_audit
-from ..services.presence.evaluation import parse_range
-from .schemas import audits as s
-from .security import login_required
+from ...config import app_settings
+from ...documents.audit_files import audit_file
+from ...services.access.access_log import log_reads
+from ...services.audits.presence_audit import presence_audit
+from ...services.presence.evaluation import parse_range
+from ..schemas import audits as s
+from ..security import login_required
 
 blp = Blueprint("audits", __name__, url_prefix="/api/v1", description="Audits")
 

@@ -11,13 +11,13 @@ from flask_babel import force_locale, gettext
 from flask_smorest import Blueprint
 from flask_smorest.error_handler import ErrorSchema
 
-from ..config import app_settings
-from ..i18n import DEFAULT_LANGUAGE
-from ..services.audits.rankings import rankings, require_switched_on
-from ..services.audits.summaries import summarise_region
-from ..services.presence.evaluation import parse_range
-from .schemas import summaries as s
-from .security import login_required
+from ...config import app_settings
+from ...i18n import DEFAULT_LANGUAGE
+from ...services.audits.rankings import rankings, require_switched_on
+from ...services.audits.summaries import summarise_region
+from ...services.presence.evaluation import parse_range
+from ..schemas import summaries as s
+from ..security import login_required
 
 blp = Blueprint("summaries", __name__, url_prefix="/api/v1", description="Summaries")
 

@@ -6,18 +6,18 @@
     GET|POST /api/v1/ingest/osmand    OsmAnd protocol and Traccar Client JSON
 
 A device-token POST /pings is answered before it reaches Flask, by the fast path in
-`api/ingest_fast_path.py`, with the same answers as `post_pings` here.
+`api/ingest/fast_path.py`, with the same answers as `post_pings` here.
 """
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
-from ..config import app_settings
-from ..db.connections import request_connection
-from ..services.access.access_log import log_access
-from ..services.ingest import phone_apps, pings
-from ..services.ingest.ping_queries import ping_dict, ping_feature, pings_query
-from .pagination import page_of, page_schema
-from .schemas.ingest import (
+from ...config import app_settings
+from ...db.connections import request_connection
+from ...services.access.access_log import log_access
+from ...services.ingest import phone_apps, pings
+from ...services.ingest.ping_queries import ping_dict, ping_feature, pings_query
+from ..pagination import page_of, page_schema
+from ..schemas.ingest import (
     IngestOut,
     PingBatch,
     PingFeatureCollection,
@@ -25,7 +25,7 @@ from .schemas.ingest import (
     PingIn,
     PingOut,
 )
-from .security import (
+from ..security import (
     BEARER_OR_DEVICE,
     OPEN,
     cadre_or_device_required,

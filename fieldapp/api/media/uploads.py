@@ -13,13 +13,13 @@ from flask import g, request, send_file
 from flask_smorest import Blueprint
 from flask_smorest.error_handler import ErrorSchema
 
-from ..config import app_settings
-from ..errors import BadInput
-from ..services.access.access_log import log_access
-from ..services.media import uploads
-from .pagination import PageArgs, page_of, page_schema
-from .schemas import media as s
-from .security import (
+from ...config import app_settings
+from ...errors import BadInput
+from ...services.access.access_log import log_access
+from ...services.media import uploads
+from ..pagination import PageArgs, page_of, page_schema
+from ..schemas import media as s
+from ..security import (
     BEARER_OR_DEVICE,
     cadre_or_device_required,
     login_required,

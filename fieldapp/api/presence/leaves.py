@@ -9,13 +9,13 @@ decide → services/presence/leaves.py (leave is what excuses a day of presence)
 from flask import g
 from flask_smorest import Blueprint
 
-from ..config import app_settings
-from ..services.access.access_log import log_access, log_reads
-from ..services.people.names import named_leaves
-from ..services.presence import leaves
-from .pagination import PageArgs, page_of, page_schema
-from .schemas import leaves as s
-from .security import login_required
+from ...config import app_settings
+from ...services.access.access_log import log_access, log_reads
+from ...services.people.names import named_leaves
+from ...services.presence import leaves
+from ..pagination import PageArgs, page_of, page_schema
+from ..schemas import leaves as s
+from ..security import login_required
 
 blp = Blueprint("leaves", __name__, url_prefix="/api/v1", description="Leave (请销假)")
 

@@ -1,0 +1,2 @@
+"""The discipline office's reads: presence audits as files, signed evidence packages, region
+summaries and the switchable rankings."""

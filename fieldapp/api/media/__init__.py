@@ -1,0 +1,1 @@
+"""Photo and video uploads, and work reports with the monthly work record."""

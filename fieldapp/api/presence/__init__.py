@@ -1,0 +1,1 @@
+"""Day records, period summaries and evaluations; leave (请销假)."""

@@ -1,0 +1,1 @@
+"""Spot checks (plans, their draw, visits) and location challenges."""
