@@ -328,3 +328,15 @@ def test_a_version_2_chain_keeps_verifying_after_0008(fresh_database, tmp_path):
         assert [tuple(v) for v in versions] == [(2, None), (3, "referred")]
     engine.dispose()
     _dispose(app)
+
+
+def test_disposals_sent_at_once_dispose_once(app, client, queue):  # noqa: F811
+    """Two officers of the discipline office submit the same finding's form together: one
+    disposition is recorded, the others are told it is no longer escalated."""
+    from .helpers import at_once
+
+    flag_id = escalate(client, queue)
+    answers = at_once(lambda: dispose(client, queue["jiwei"], flag_id).status_code)
+    assert sorted(answers) == [200, 409, 409, 409]
+    assert [e.action for e in events_of(flag_id)].count("dispose") == 1
+    assert verify(app).exit_code == 0
