@@ -95,6 +95,24 @@ SETTINGS: list[Setting] = [
     Setting("CHALLENGE_WEBHOOK", "", str,
             "URL that each location challenge is POSTed to as a JSON notice, for an SMS or "
             "WeChat gateway (docs/spotchecks.md). Empty: none"),
+    Setting("COLLECTION", "minimal", str,
+            "minimal: per cadre and window instance keep the first inside, outside and "
+            "uncertain fix, answer the rest `discarded` (国办函〔2026〕12号: no track beyond what "
+            "the rule needs); track: keep every fix (a county with a documented need)"),
+    Setting("PING_RETENTION_DAYS", 180, int,
+            "Fixes older than this are deleted by `flask retention purge`, unless evidence "
+            "of a finding under hold"),
+    Setting("MEDIA_RETENTION_DAYS", 365, int,
+            "Photos and videos older than this are deleted by `flask retention purge`, "
+            "unless evidence of a finding under hold"),
+    Setting("EVIDENCE_HOLD_DAYS", 365, int,
+            "How long after a finding closes its evidence is still held back from the "
+            "purge, days (open, appealed and escalated findings hold theirs always)"),
+    Setting("ENROL_TTL_MIN", 60, int,
+            "Minutes a one-time phone enrolment link stays valid"),
+    Setting("PUBLIC_URL", "", str,
+            "The address phones reach this server at, put in enrolment QR codes, e.g. "
+            "https://fieldapp.example.gov.cn. Empty: the address the console was opened at"),
     Setting("BASEMAP_URL", "", str,
             "XYZ tile template drawn under the console's maps, e.g. "
             "https://tiles.example/{z}/{x}/{y}.png. Empty: no basemap (boundaries and fixes "

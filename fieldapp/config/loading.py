@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..domain.presence import Windows
 from .catalogue import SETTINGS, Setting
-from .values import MqttSettings, parse_limit
+from .values import COLLECTION_PROFILES, MqttSettings, parse_limit
 
 DEFAULT_SQLITE_NAME = "fieldapp.db"
 
@@ -90,6 +90,15 @@ def _check(values: dict[str, Any]) -> None:
     if not values["MQTT_CLIENT_ID"].strip():
         raise SystemExit("fieldapp: FIELDAPP_MQTT_CLIENT_ID must not be empty (the broker "
                          "keeps the subscriber's session under it)")
+    if values["COLLECTION"] not in COLLECTION_PROFILES:
+        raise SystemExit("fieldapp: FIELDAPP_COLLECTION must be minimal or track")
+    for key in ("PING_RETENTION_DAYS", "MEDIA_RETENTION_DAYS", "EVIDENCE_HOLD_DAYS",
+                "ENROL_TTL_MIN"):
+        if values[key] < 1:
+            raise SystemExit(f"fieldapp: FIELDAPP_{key} must be at least 1")
+    public = urlsplit(values["PUBLIC_URL"])
+    if values["PUBLIC_URL"] and (public.scheme not in ("http", "https") or not public.hostname):
+        raise SystemExit("fieldapp: FIELDAPP_PUBLIC_URL must be empty or an http(s) URL")
     try:
         ZoneInfo(values["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

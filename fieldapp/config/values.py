@@ -32,6 +32,7 @@ class IngestSettings:
     max_clock_skew: timedelta
     batch_max: int
     max_json_bytes: int
+    collection: str = "minimal"  # one of COLLECTION_PROFILES
 
     def limits(self, now: datetime) -> PingLimits:
         """The recorded_at range a fix received at `now` may carry."""
@@ -83,6 +84,28 @@ class EvaluationSettings:
     static_min_share: float
     late_upload_s: float
     max_days: int
+
+
+COLLECTION_PROFILES = ("minimal", "track")
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long fixes and media are kept, and how long a closed finding still holds its
+    evidence back from the purge, days."""
+
+    ping_days: int = 180
+    media_days: int = 365
+    evidence_hold_days: int = 365
+
+
+@dataclass(frozen=True)
+class EnrolmentSettings:
+    """Phone enrolment: a one-time link's lifetime, and the address put in QR codes
+    ("" = the one the console was opened at)."""
+
+    ttl: timedelta = timedelta(minutes=60)
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,6 +176,8 @@ class Settings:
     challenges: ChallengeSettings = ChallengeSettings()
     login: LoginSettings = LoginSettings()
     mqtt: MqttSettings = MqttSettings()
+    retention: RetentionSettings = RetentionSettings()
+    enrolment: EnrolmentSettings = EnrolmentSettings()
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Settings:
@@ -168,7 +193,8 @@ class Settings:
             ingest=IngestSettings(
                 max_backfill=timedelta(days=config["MAX_BACKFILL_DAYS"]),
                 max_clock_skew=timedelta(seconds=config["MAX_CLOCK_SKEW_S"]),
-                batch_max=config["PING_BATCH_MAX"], max_json_bytes=config["MAX_JSON_BYTES"]),
+                batch_max=config["PING_BATCH_MAX"], max_json_bytes=config["MAX_JSON_BYTES"],
+                collection=config["COLLECTION"]),
             media=MediaSettings(
                 upload_dir=Path(config["UPLOAD_DIR"]),
                 max_photo_bytes=config["MAX_PHOTO_MB"] * mb,
@@ -200,7 +226,12 @@ class Settings:
                                 storage_uri=config["RATELIMIT_STORAGE_URI"]),
             mqtt=MqttSettings(broker=MqttSettings.broker_of(config["MQTT_URL"]),
                               client_id=config["MQTT_CLIENT_ID"],
-                              password_key=Path(config["MQTT_PASSWORD_KEY"])))
+                              password_key=Path(config["MQTT_PASSWORD_KEY"])),
+            retention=RetentionSettings(ping_days=config["PING_RETENTION_DAYS"],
+                                        media_days=config["MEDIA_RETENTION_DAYS"],
+                                        evidence_hold_days=config["EVIDENCE_HOLD_DAYS"]),
+            enrolment=EnrolmentSettings(ttl=timedelta(minutes=config["ENROL_TTL_MIN"]),
+                                        public_url=config["PUBLIC_URL"].rstrip("/")))
 
 
 SETTINGS_KEY = "fieldapp.settings"  # its key in app.extensions
