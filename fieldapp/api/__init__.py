@@ -33,10 +33,10 @@ from ..extensions import rest_api
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import findings, geodata, health, people
-    from .access import access_log, auth
+    from . import findings, geodata, health, my_data, people, retention
+    from .access import access_log, auth, enrolment
     from .audits import packages, presence, summaries
-    from .ingest import pings
+    from .ingest import collection, pings
     from .media import uploads, work_reports
     from .presence import leaves, records
     from .spotchecks import challenges, plans
@@ -44,5 +44,6 @@ def register_blueprints(app: Flask) -> None:
     for blp in (health.blp, auth.blp, geodata.blp, people.blp, pings.blp,
                 pings.phone_apps_blp, leaves.blp, challenges.blp,
                 records.blp, findings.blp, uploads.blp, work_reports.blp, access_log.blp,
-                presence.blp, packages.blp, summaries.blp, plans.blp):
+                presence.blp, packages.blp, summaries.blp, plans.blp, enrolment.blp,
+                my_data.blp, retention.blp, collection.blp):
         rest_api.register_blueprint(blp)

@@ -17,13 +17,14 @@ from ..services.findings import workflow
 from ..services.people.names import named_findings
 from .pagination import PageArgs, page_of, page_schema
 from .schemas import findings as s
-from .security import login_required
+from .security import BEARER_OR_DEVICE, login_required
 
 blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Findings")
 
 
 @blp.route("/flags", methods=["GET"])
-@login_required()
+@login_required(devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.arguments(s.FlagFilter, location="query")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(s.FlagOut))
@@ -35,7 +36,8 @@ def list_flags(filters, page):
 
 
 @blp.route("/flags/<bigid:flag_id>", methods=["GET"])
-@login_required()
+@login_required(devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.response(200, s.FlagDetail)
 def get_flag(flag_id):
     """A finding with its evidence, a map of it, its history and appeals."""
@@ -59,7 +61,8 @@ def move_flag(body, flag_id):
 
 
 @blp.route("/flags/<bigid:flag_id>/appeal", methods=["POST"])
-@login_required("cadre")
+@login_required("cadre", devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.arguments(s.AppealIn)
 @blp.response(200, s.FlagOut)
 def appeal_flag(body, flag_id):

@@ -13,7 +13,7 @@ from ..errors import Forbidden, Unauthorized, Unprocessable
 from ..extensions import db, jwt
 from ..models import User
 from ..services.access.logins import token_revoked
-from ..services.access.scope import Scope
+from ..services.access.scope import Scope, device_principal
 from ..services.ingest import senders
 
 # How a caller proves who they are, as the OpenAPI document states it (the API docs'
@@ -48,13 +48,23 @@ def _load_user() -> User:
     return user
 
 
-def login_required(*roles: str):
-    """Require a bearer token; with `roles`, one of them. Sets g.user and g.scope."""
+def login_required(*roles: str, devices: bool = False):
+    """Require a bearer token; with `roles`, one of them. Sets g.user and g.scope.
+
+    With `devices`, a cadre's phone may call with `Authorization: Device <token>` instead
+    (an endpoint about the caller's own data: the cadre's phone page and the phone apps);
+    it acts as that cadre (`device_principal`), and g.device_id names the phone."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            user = _load_user()
+            token = senders.device_token(request.headers.get("Authorization", ""))
+            g.device_id = None
+            if devices and token is not None:
+                sender = senders.require_device(app_settings(), request_connection(), token)
+                user, g.device_id = device_principal(sender.cadre_id), sender.device_id
+            else:
+                user = _load_user()
             if roles and user.role not in roles:
                 raise Forbidden(f"this needs the role {' or '.join(roles)}")
             g.user, g.scope = user, Scope(user, app_settings().zone)

@@ -52,8 +52,9 @@ class Appeal(db.Model):
                                          index=True)
     text: Mapped[str] = mapped_column(Text)
     media_ids: Mapped[list] = mapped_column(JSON)
-    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id",
-                                                         name="fk_appeals_submitter"))
+    # None: sent from a phone enrolled for a cadre who has no login (the finding's cadre)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                name="fk_appeals_submitter"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     outcome: Mapped[str | None] = mapped_column(String(16))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id",

@@ -10,14 +10,15 @@ from flask_smorest import Blueprint
 from ...services.access import access_log
 from ..pagination import paginated
 from ..schemas import access_log as s
-from ..security import login_required
+from ..security import BEARER_OR_DEVICE, login_required
 
 blp = Blueprint("access_log", __name__, url_prefix="/api/v1",
                 description="Who read whose locations and evidence")
 
 
 @blp.route("/access-log", methods=["GET"])
-@login_required(*access_log.READERS)
+@login_required(*access_log.READERS, devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.arguments(s.AccessLogFilter, location="query")
 @paginated(blp, s.AccessLogOut)
 def list_reads(filters):

@@ -84,7 +84,8 @@ def upload_media(meta):
 
 
 @blp.route("/media", methods=["GET"])
-@login_required()
+@login_required(devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.arguments(s.MediaFilter, location="query")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(s.MediaOut))
@@ -103,7 +104,8 @@ def _visible(media_id: int, resource: str):
 
 
 @blp.route("/media/<int:media_id>", methods=["GET"])
-@login_required()
+@login_required(devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.response(200, s.MediaOut)
 def get_media(media_id):
     """What the file says about itself, and the checks made on it."""
@@ -111,7 +113,8 @@ def get_media(media_id):
 
 
 @blp.route("/media/<int:media_id>/file", methods=["GET"])
-@login_required()
+@login_required(devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 def media_file(media_id):
     """The original bytes."""
     item = _visible(media_id, "media_file")
@@ -122,7 +125,8 @@ def media_file(media_id):
 
 
 @blp.route("/media/<int:media_id>/thumbnail", methods=["GET"])
-@login_required()
+@login_required(devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 def media_thumbnail(media_id):
     """A JPEG thumbnail (photo) or poster frame (video), orientation applied, no metadata."""
     item = _visible(media_id, "media_thumbnail")

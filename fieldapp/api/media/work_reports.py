@@ -35,7 +35,8 @@ def create_report(body):
 
 
 @blp.route("/reports", methods=["GET"])
-@login_required()
+@login_required(devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.arguments(s.ReportFilter, location="query")
 @paginated(blp, s.ReportOut, on_page=lambda rows, meta, filters: log_reads(
     g.user, "reports", [(r.cadre_id, r.id) for r in rows], {**filters, "page": meta["page"]},
@@ -46,7 +47,8 @@ def list_reports(filters):
 
 
 @blp.route("/reports/monthly", methods=["GET"])
-@login_required()
+@login_required(devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.arguments(s.MonthlyArgs, location="query")
 @blp.alt_response(200, schema=s.MonthlyOut, description="the month's record")
 @blp.alt_response(200, schema={"type": "string"}, content_type="text/csv",

@@ -15,13 +15,14 @@ from ...services.people.names import named_leaves
 from ...services.presence import leaves
 from ..pagination import PageArgs, page_of, page_schema
 from ..schemas import leaves as s
-from ..security import login_required
+from ..security import BEARER_OR_DEVICE, login_required
 
 blp = Blueprint("leaves", __name__, url_prefix="/api/v1", description="Leave (请销假)")
 
 
 @blp.route("/leaves", methods=["POST"])
-@login_required("cadre")
+@login_required("cadre", devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.arguments(s.LeaveIn)
 @blp.response(201, s.LeaveOut)
 def request_leave(body):
@@ -30,7 +31,8 @@ def request_leave(body):
 
 
 @blp.route("/leaves", methods=["GET"])
-@login_required()
+@login_required(devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.arguments(s.LeaveFilter, location="query")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(s.LeaveOut))
@@ -44,7 +46,8 @@ def list_leaves(filters, page):
 
 
 @blp.route("/leaves/<int:leave_id>", methods=["GET"])
-@login_required()
+@login_required(devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.response(200, s.LeaveOut)
 def get_leave(leave_id):
     leave = leaves.visible_leave(g.scope, leave_id)
@@ -63,7 +66,8 @@ def decide_leave(body, leave_id):
 
 
 @blp.route("/leaves/<int:leave_id>/cancel", methods=["POST"])
-@login_required("cadre")
+@login_required("cadre", devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.response(200, s.LeaveOut)
 def cancel_leave(leave_id):
     """Withdraw your own leave before it starts."""

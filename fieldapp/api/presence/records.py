@@ -14,13 +14,14 @@ from ...services.presence import evaluation
 from ...services.presence.records import presence_of
 from ..schemas import DateRange
 from ..schemas import presence as s
-from ..security import login_required, requested_cadre
+from ..security import BEARER_OR_DEVICE, login_required, requested_cadre
 
 blp = Blueprint("presence", __name__, url_prefix="/api/v1", description="Presence")
 
 
 @blp.route("/me/presence", methods=["GET"])
-@login_required("cadre")
+@login_required("cadre", devices=True)
+@blp.doc(security=BEARER_OR_DEVICE)
 @blp.arguments(DateRange, location="query")
 @blp.response(200, s.PresenceOut)
 def my_presence(args):

@@ -52,6 +52,17 @@ def operator() -> User:
     return User(username="operator", role="admin", active=True)
 
 
+def device_principal(cadre_id: int) -> User:
+    """Who acts when a cadre's phone calls with its device token: the cadre's own active
+    login if there is one, else a cadre login that exists only for this request (an appeal
+    it sends has no submitting user). Either way the scope is that cadre's own data."""
+    login = db.session.scalars(select(User).where(
+        User.cadre_id == cadre_id, User.role == "cadre", User.active.is_(True))
+        .order_by(User.id).limit(1)).first()
+    return login or User(username=f"cadre-{cadre_id}-phone", role="cadre", cadre_id=cadre_id,
+                         active=True)
+
+
 class Scope:
     def __init__(self, user: User, zone: ZoneInfo | None = None):
         self.user = user
