@@ -11,9 +11,10 @@ def register_commands(app: Flask) -> None:
     from .audits import audit_cli
     from .mqtt import mqtt_cli
     from .presence import presence_cli
+    from .retention import retention_cli
     from .setup import check_db, demo_cli, geodata_cli, people_cli, users_cli
     from .spotchecks import challenges_cli, spotcheck_cli
 
     for command in (geodata_cli, demo_cli, users_cli, people_cli, presence_cli, audit_cli,
-                    spotcheck_cli, challenges_cli, mqtt_cli, check_db):
+                    spotcheck_cli, challenges_cli, mqtt_cli, retention_cli, check_db):
         app.cli.add_command(command)

@@ -38,11 +38,13 @@ class SessionCookies(SecureCookieSessionInterface):
 
 def register_pages(app: Flask) -> None:
     from .console import blp as console
+    from .phone import blp as phone
     from .sessions import blp as sessions
 
     app.session_interface = SessionCookies()
     app.register_blueprint(sessions)
     app.register_blueprint(console)
+    app.register_blueprint(phone)
     templating.install(app)
     app.extensions[ERROR_PAGE] = errors.error_page
     app.add_url_rule("/", "root", lambda: redirect(url_for("console.start")))

@@ -25,6 +25,7 @@ from . import (  # noqa: E402,F401  (their routes)
     challenges,
     dispositions,
     dossier,
+    enrolment,
     leaves,
     queue,
     spotchecks,

@@ -1,0 +1,2 @@
+"""Enrolling a phone for a cadre (placeholder)."""
+from . import blp  # noqa: F401
