@@ -158,7 +158,7 @@ def raw_load(url: str, pings: list[dict], cadre_id: int) -> float:
     received = sql_timestamp(datetime.now(UTC))
     values = [{"cadre_id": cadre_id, "device_id": cadre_id, "client_id": f"raw-{p['id']}",
                "recorded_at": sql_timestamp(datetime.fromisoformat(p["recorded_at"])),
-               "received_at": received, "lat": p["lat"], "lon": p["lon"],
+               "clock": "device", "received_at": received, "lat": p["lat"], "lon": p["lon"],
                "orig_lat": p["lat"], "orig_lon": p["lon"], "crs": "wgs84",
                "accuracy": p["accuracy"], "battery": p["battery"], "village_code": VILLAGE,
                "fence": "inside", "distance_m": 0.0} for p in pings]

@@ -2,6 +2,8 @@
 Client JSON) into native pings."""
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from datetime import UTC, datetime
 
@@ -73,16 +75,42 @@ def osmand_timestamp(raw: str | None) -> datetime:
     except ValueError:
         number = None
     if number is not None:
+        if not math.isfinite(number):
+            raise Rejected("timestamp must be finite")
         return _from_epoch(number / 1000 if number > 2**31 else number)
     try:
         moment = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError:
-        raise Rejected(f"timestamp {text!r} is neither epoch nor ISO-8601") from None
+        raise Rejected(f"timestamp {text[:40]!r} is neither epoch nor ISO-8601") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def osmand_query(params: dict) -> tuple[str, dict]:
-    """(device token, native ping) from OsmAnd / Traccar Client query or form parameters."""
+def _known(value: float | None) -> float | None:
+    """None for the apps' "unknown": -1 (any negative) for speed, heading and battery."""
+    return None if value is None or value < 0 else value
+
+
+def _accuracy(value: float | None) -> float | None:
+    """None for an unknown accuracy: negative, or 0, which no real fix has (OwnTracks
+    omits 0; OsmAnd's `hacc=0` is Traccar's own test of an unknown one)."""
+    return None if value is None or value <= 0 else value
+
+
+def osmand_query(params: dict, received_at: datetime) -> tuple[str, dict, str]:
+    """(device token, native ping, clock) from OsmAnd / Traccar Client query or form
+    parameters, in every form Traccar's OsmAndProtocolDecoder accepts: `id` or
+    `deviceid`; `lat` and `lon` or `location=lat,lon`; `timestamp` as epoch seconds or
+    milliseconds, ISO-8601 or 'yyyy-MM-dd HH:mm:ss', or absent; `accuracy` or `hacc`;
+    `bearing` or `heading`; speed in knots; other parameters ignored.
+
+    Without `timestamp` the fix takes `received_at` and the clock is "receipt", else
+    "device". Its client id must still make a resend a duplicate, and a resend is received
+    later, so it cannot come from the receipt time: it is a digest of the parameters as
+    sent but the device token (a resend repeats them exactly) and the UTC date of receipt,
+    so an identical report on another day (a phone lying still, same battery) is a fix of
+    its own. A resend that crosses midnight UTC is stored once more, with its own receipt
+    time.
+    """
     token = params.get("id") or params.get("deviceid")
     if not token:
         raise MissingDeviceToken("id (the device token) is required")
@@ -94,19 +122,26 @@ def osmand_query(params: dict) -> tuple[str, dict]:
         lat, lon = _float(parts[0], "location"), _float(parts[1], "location")
     if lat is None or lon is None:
         raise Rejected("lat and lon (or location) are required")
-    moment = osmand_timestamp(params.get("timestamp"))
-    speed = _float(params.get("speed"), "speed")
+    if params.get("timestamp") in (None, ""):
+        moment, clock = received_at, "receipt"
+        sent = sorted((k, str(v)) for k, v in params.items() if k not in ("id", "deviceid"))
+        digest = hashlib.sha256(json.dumps(sent).encode())
+        client_id = f"osm-rx-{moment.astimezone(UTC).date():%Y%m%d}-{digest.hexdigest()[:32]}"
+    else:
+        moment, clock = osmand_timestamp(params["timestamp"]), "device"
+        client_id = f"osm-{moment.timestamp():.3f}-{lat:.7f}-{lon:.7f}"
+    speed = _known(_float(params.get("speed"), "speed"))
+    accuracy = params.get("accuracy", params.get("hacc"))
     heading = params.get("bearing", params.get("heading"))
     return token, {
-        "id": f"osm-{moment.timestamp():.3f}-{lat:.7f}-{lon:.7f}",
-        "recorded_at": _iso(moment), "lat": lat, "lon": lon, "crs": "wgs84",
-        "accuracy": _float(params.get("accuracy"), "accuracy"),
+        "id": client_id, "recorded_at": _iso(moment), "lat": lat, "lon": lon, "crs": "wgs84",
+        "accuracy": _accuracy(_float(accuracy, "accuracy")),
         "altitude": _float(params.get("altitude"), "altitude"),
         "speed": None if speed is None else speed * KNOTS_TO_MS,
-        "heading": _float(heading, "bearing"),
-        "battery": _float(params.get("batt"), "batt"),
+        "heading": _known(_float(heading, "bearing")),
+        "battery": _known(_float(params.get("batt"), "batt")),
         "provider": "osmand",
-    }
+    }, clock
 
 
 def traccar_json(body: dict) -> tuple[str, list[dict]]:
@@ -128,18 +163,19 @@ def _traccar_location(location) -> dict:
     if lat is None or lon is None:
         raise Rejected("coords.latitude and coords.longitude are required")
     moment = osmand_timestamp(location.get("timestamp"))
-    heading = _float(coords.get("heading"), "heading")
-    speed = _float(coords.get("speed"), "speed")
-    level = _float((location.get("battery") or {}).get("level"), "battery.level")
+    heading = _known(_float(coords.get("heading"), "heading"))
+    speed = _known(_float(coords.get("speed"), "speed"))
+    battery = location.get("battery")
+    level = _known(_float(battery.get("level") if isinstance(battery, dict) else None,
+                          "battery.level"))
     mock = location.get("mock")
     return {
         "id": f"tc-{moment.timestamp():.3f}-{lat:.7f}-{lon:.7f}",
         "recorded_at": _iso(moment), "lat": lat, "lon": lon, "crs": "wgs84",
-        "accuracy": _float(coords.get("accuracy"), "accuracy"),
+        "accuracy": _accuracy(_float(coords.get("accuracy"), "accuracy")),
         "altitude": _float(coords.get("altitude"), "altitude"),
-        "speed": None if speed is None or speed < 0 else speed,
-        "heading": None if heading is None or heading < 0 else heading,
-        "battery": None if level is None or level < 0 else round(level * 100, 1),
+        "speed": speed, "heading": heading,
+        "battery": None if level is None else round(level * 100, 1),
         "provider": "traccar",
         **({"mock": mock} if isinstance(mock, bool) else {}),
     }

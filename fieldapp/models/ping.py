@@ -31,6 +31,9 @@ class Ping(db.Model):
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", name="fk_pings_device"))
     client_id: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # where recorded_at came from: "device" (the fix's own time) or "receipt" (the fix
+    # carried none and took the time it was received: an OsmAnd request without timestamp)
+    clock: Mapped[str] = mapped_column(String(8), default="device", server_default="device")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)

@@ -8,6 +8,8 @@
 A device-token POST /pings is answered before it reaches Flask, by the fast path in
 `api/ingest/fast_path.py`, with the same answers as `post_pings` here.
 """
+from urllib.parse import parse_qsl
+
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
@@ -94,11 +96,15 @@ def owntracks():
 @phone_apps_blp.alt_response(200, schema={"type": "string", "maxLength": 0},
                              content_type="text/plain", description="stored")
 def osmand():
-    """OsmAnd protocol (query or form) and Traccar Client JSON; `id`/`device_id` = token."""
+    """OsmAnd protocol and Traccar Client JSON; `id`/`device_id` = token.
+
+    As Traccar's own decoder reads it: a JSON body by its content type, else the query
+    string, else (an empty query) the body as a query string, form-encoded or not."""
     if request.is_json:
         phone_apps.ingest_osmand(app_settings(), request_connection(),
                                  body=request.get_json(silent=True))
     else:
-        phone_apps.ingest_osmand(app_settings(), request_connection(),
-                                 params=request.args.to_dict() or request.form.to_dict())
+        params = request.args.to_dict() or request.form.to_dict() or dict(
+            parse_qsl(request.get_data(as_text=True)))
+        phone_apps.ingest_osmand(app_settings(), request_connection(), params=params)
     return "", 200, {"Content-Type": "text/plain"}

@@ -41,7 +41,10 @@ class PingFilter(PageArgs):
 
 class PingResult(Schema):
     id = fields.String(allow_none=True, metadata={"description": "the ping's client id"})
-    status = fields.String(validate=validate.OneOf(["accepted", "duplicate", "rejected"]))
+    status = fields.String(validate=validate.OneOf(["accepted", "duplicate", "rejected",
+                                                    "discarded"]),
+                           metadata={"description": "discarded: not kept under the "
+                                     "`minimal` collection profile (docs/collection.md)"})
     reason = fields.String()
     fence = fields.String(allow_none=True)
     village_code = fields.String(allow_none=True)
@@ -55,6 +58,8 @@ class IngestOut(Schema):
     accepted = fields.Integer()
     duplicates = fields.Integer()
     rejected = fields.Integer()
+    discarded = fields.Integer(metadata={"description": "not stored: the collection profile "
+                                         "keeps only what the presence rule reads"})
 
 
 class Original(Schema):
@@ -70,6 +75,9 @@ class PingOut(Schema):
     original = fields.Nested(Original)
     accuracy = fields.Float(allow_none=True)
     recorded_at = fields.DateTime()
+    clock = fields.String(validate=validate.OneOf(["device", "receipt"]), metadata={
+        "description": "where recorded_at came from: the fix's own time, or (receipt) the "
+                       "time it was received, for an OsmAnd request without timestamp"})
     received_at = fields.DateTime()
     fence = fields.String()
     distance_m = fields.Float(allow_none=True)
@@ -103,3 +111,20 @@ class PingFeatureCollection(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
+
+
+class CurrentWindow(Schema):
+    kind = fields.String(validate=validate.OneOf(["day", "night"]))
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+
+
+class CollectionOut(Schema):
+    """The collection profile and where now stands among the check-in windows."""
+
+    profile = fields.String(validate=validate.OneOf(["minimal", "track"]))
+    now = fields.DateTime()
+    window = fields.Nested(CurrentWindow, allow_none=True,
+                           metadata={"description": "the window now lies in, else null"})
+    next_opens_at = fields.DateTime(allow_none=True,
+                                    metadata={"description": "when the next window opens"})

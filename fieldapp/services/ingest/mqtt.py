@@ -40,10 +40,12 @@ from . import senders
 from .phone_apps import store_owntracks
 
 SUBSCRIPTION = "owntracks/+/+"  # a phone's locations; its events and commands lie deeper
-# what became of a message: its fix stored or a duplicate; dropped from an unknown or
+# what became of a message: its fix stored, a duplicate, or discarded by the collection
+# profile (docs/collection.md; acknowledged like the rest); dropped from an unknown or
 # revoked device; another _type (or an empty message: a retained one cleared); not one JSON
 # object; a fix the ingest refuses (out of range, too old, in the future)
-OUTCOMES = ("stored", "duplicate", "unknown_device", "ignored", "malformed", "rejected")
+OUTCOMES = ("stored", "duplicate", "discarded", "unknown_device", "ignored", "malformed",
+            "rejected")
 MAX_DEVICE_ID = 2**31 - 1
 PHONE_HASH_ROUNDS = 101  # mosquitto_passwd's default; a derived password is a 256-bit key
 SERVICE_HASH_ROUNDS = 100_000  # fieldapp's own password is chosen by a person
@@ -78,7 +80,8 @@ def ingest_message(settings: Settings, conn: Connection, topic: str, payload: by
         return "rejected"
     if result is None:
         return "ignored"
-    return "stored" if result.results[0]["status"] == "accepted" else "duplicate"
+    status = result.results[0]["status"]
+    return {"accepted": "stored", "discarded": "discarded"}.get(status, "duplicate")
 
 
 def _parsed(payload: bytes, limit: int) -> object:

@@ -2,7 +2,8 @@
 through `store_owntracks` too, from services/ingest/mqtt.py), and OsmAnd / Traccar Client.
 
 Each app resends what it was refused, so a request is stored whole or not at all (400), and
-an unknown or revoked device is a 401 before anything in the body is looked at.
+an unknown or revoked device is a 401 before anything in the body is looked at. A fix the
+collection profile discards is no refusal: the request is answered 200 and the app moves on.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ...domain.phone_apps import (
 )
 from ...domain.pings import Rejected
 from ...errors import BadInput, Unauthorized
+from ...models.types import utcnow
 from . import pings, senders
 
 UNKNOWN_DEVICE = "unknown or revoked device"
@@ -52,16 +54,18 @@ def store_owntracks(settings: Settings, conn: Connection, device: senders.Sender
 
 
 def ingest_osmand(settings: Settings, conn: Connection, params: dict | None = None,
-                  body: object | None = None) -> None:
+                  body: object | None = None) -> pings.IngestResult:
     """One OsmAnd request (query or form `params`) or a Traccar Client JSON `body`; the
-    device token travels inside it (`id`, `device_id`)."""
+    device token travels inside it (`id`, `device_id`). A request without `timestamp`
+    takes the time of receipt (domain/phone_apps.osmand_query)."""
+    now, clock = utcnow(), "device"
     try:
         if params is None:
             if not isinstance(body, dict):
                 raise Rejected("the body is not a JSON object")
             token, fixes = traccar_json(body)
         else:
-            token, fix = osmand_query(params)
+            token, fix, clock = osmand_query(params, now)
             fixes = [fix]
     except MissingDeviceToken as exc:
         raise Unauthorized(str(exc)) from exc
@@ -70,4 +74,5 @@ def ingest_osmand(settings: Settings, conn: Connection, params: dict | None = No
     device = senders.by_device(settings, conn, token)
     if device is None:
         raise Unauthorized(UNKNOWN_DEVICE)
-    pings.ingest(settings, conn, device, fixes, whole=True)
+    return pings.ingest(settings, conn, device, fixes, whole=True, received_at=now,
+                        clock=clock)

@@ -21,9 +21,9 @@ from ...db.sqlite_writers import sqlite_write_turn
 # (column, PostgreSQL type) in insert order; geom is built from lon/lat in the database.
 INSERT_COLUMNS = [
     ("cadre_id", "integer"), ("device_id", "integer"), ("client_id", "text"),
-    ("recorded_at", "timestamp"), ("received_at", "timestamp"), ("lat", "float8"),
-    ("lon", "float8"), ("orig_lat", "float8"), ("orig_lon", "float8"), ("crs", "text"),
-    ("accuracy", "float8"), ("altitude", "float8"), ("speed", "float8"),
+    ("recorded_at", "timestamp"), ("clock", "text"), ("received_at", "timestamp"),
+    ("lat", "float8"), ("lon", "float8"), ("orig_lat", "float8"), ("orig_lon", "float8"),
+    ("crs", "text"), ("accuracy", "float8"), ("altitude", "float8"), ("speed", "float8"),
     ("heading", "float8"), ("provider", "text"), ("battery", "float8"), ("mock", "boolean"),
     ("challenge_id", "text"), ("village_code", "text"), ("fence", "text"),
     ("distance_m", "float8"),

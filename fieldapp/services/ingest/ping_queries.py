@@ -22,7 +22,7 @@ def ping_dict(ping: Ping) -> dict:
     return {"id": ping.client_id, "lat": ping.lat, "lon": ping.lon,
             "original": {"lat": ping.orig_lat, "lon": ping.orig_lon, "crs": ping.crs},
             "accuracy": ping.accuracy, "recorded_at": ping.recorded_at.isoformat(),
-            "received_at": ping.received_at.isoformat(), "fence": ping.fence,
+            "clock": ping.clock, "received_at": ping.received_at.isoformat(), "fence": ping.fence,
             "distance_m": ping.distance_m, "village_code": ping.village_code,
             "speed": ping.speed, "battery": ping.battery, "mock": ping.mock,
             "device_id": ping.device_id}

@@ -1,9 +1,13 @@
-"""Storing a batch of location fixes: validate, convert, fence-test, insert once.
+"""Storing a batch of location fixes: validate, convert, fence-test, keep what the
+collection profile keeps, insert once.
 
 The hot path works column-wise: per-item validation is the only Python loop; coordinate
-conversion and the fence test are vectorised over the batch, and the rows go to the
-database in one INSERT … ON CONFLICT DO NOTHING RETURNING, so a resent id
-(even in a concurrent request) is reported as a duplicate and never stored twice.
+conversion and the fence test are vectorised over the batch, the collection profile
+(`collection.discard_reasons`, docs/collection.md) reads what is already kept in the
+batch's window instances in one query, and the rows go to the database in one INSERT …
+ON CONFLICT DO NOTHING RETURNING, so a resent id (even in a concurrent request) is
+reported as a duplicate and never stored twice. A discarded fix is never stored, so its
+resent id is answered `discarded` again.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from ...domain.pings import Rejected, parse_ping
 from ...errors import BadInput, TooLarge, Unprocessable
 from ...models.types import utcnow
 from ..geodata.fences import fence_verdicts
+from .collection import discard_reasons
 from .ping_insert import insert_pings, sql_timestamp
 from .senders import Sender
 
@@ -37,7 +42,8 @@ class IngestResult:
     def as_dict(self) -> dict:
         counts = Counter(r["status"] for r in self.results)
         return {"results": self.results, "accepted": counts["accepted"],
-                "duplicates": counts["duplicate"], "rejected": counts["rejected"]}
+                "duplicates": counts["duplicate"], "rejected": counts["rejected"],
+                "discarded": counts["discarded"]}
 
 
 def within_backfill(settings: IngestSettings, recorded_at: datetime,
@@ -70,10 +76,13 @@ def items_of(body: object, limit: int) -> list:
 
 
 def ingest(settings: Settings, conn: Connection, sender: Sender, items: list,
-           whole: bool = False, received_at: datetime | None = None) -> IngestResult:
-    """Store what is valid in `items`; answer per item, in order. With `whole`, a bad item
-    refuses the request (400) and nothing is stored: the phone apps resend what was
-    refused, so half-stored is never right for them.
+           whole: bool = False, received_at: datetime | None = None,
+           clock: str = "device") -> IngestResult:
+    """Store what is valid in `items` and the collection profile keeps; answer per item,
+    in order. With `whole`, a bad item refuses the request (400) and nothing is stored:
+    the phone apps resend what was refused, so half-stored is never right for them (a
+    discarded fix is no error: it is answered, and the app sends it no more).
+    `clock` is where the items' recorded_at came from ("receipt": the app sent no time).
 
     `conn` is an autocommit connection: the batch's one INSERT commits by itself. A cached
     sender (one with a version) is confirmed by that INSERT, or StaleSender is raised.
@@ -102,7 +111,7 @@ def ingest(settings: Settings, conn: Connection, sender: Sender, items: list,
         seen.add(ping["client_id"])
         result.results.append(ping)
         valid.append(ping)
-    inserted = _store(settings, conn, sender, valid, now) if valid else set()
+    inserted = _store(settings, conn, sender, valid, now, clock) if valid else set()
     if not inserted and sender.version is not None:
         raise StaleSender
     result.results = [_answer(r) for r in result.results]
@@ -110,9 +119,9 @@ def ingest(settings: Settings, conn: Connection, sender: Sender, items: list,
 
 
 def _store(settings: Settings, conn: Connection, sender: Sender, pings: list[dict],
-           now: datetime) -> set[str]:
-    """Convert, fence-test and insert `pings`; mark each accepted or duplicate and return
-    the client ids that were new."""
+           now: datetime, clock: str) -> set[str]:
+    """Convert, fence-test and insert the `pings` the profile keeps; mark each accepted,
+    duplicate or discarded and return the client ids that were new."""
     orig_lat = np.fromiter((p["lat"] for p in pings), float, len(pings))
     orig_lon = np.fromiter((p["lon"] for p in pings), float, len(pings))
     crs = [p["crs"] for p in pings]
@@ -120,19 +129,23 @@ def _store(settings: Settings, conn: Connection, sender: Sender, pings: list[dic
     posts = sender.posts_on([p["recorded_at"] for p in pings], settings.zone)
     accuracy = np.array([np.nan if p["accuracy"] is None else p["accuracy"] for p in pings])
     verdicts, distances = fence_verdicts(conn, settings.fence, posts, lat, lon, accuracy)
+    discards = discard_reasons(settings, conn, sender.cadre_id, pings, verdicts, now)
     lat, lon = lat.tolist(), lon.tolist()
     received = sql_timestamp(now)
     rows = []
     for i, p in enumerate(pings):
+        p.update(fence=verdicts[i], village_code=posts.villages[i], distance_m=distances[i])
+        if discards[i] is not None:
+            p.update(status="discarded", reason=discards[i])
+            continue
+        p["status"] = "duplicate"
         rows.append([sender.cadre_id, sender.device_id, p["client_id"],
-                     sql_timestamp(p["recorded_at"]), received, lat[i], lon[i], p["lat"],
+                     sql_timestamp(p["recorded_at"]), clock, received, lat[i], lon[i], p["lat"],
                      p["lon"], p["crs"], p["accuracy"],
                      p["altitude"], p["speed"], p["heading"], p["provider"], p["battery"],
                      p["mock"], p["challenge_id"], posts.villages[i], verdicts[i],
                      distances[i]])
-        p.update(status="duplicate", fence=verdicts[i], village_code=posts.villages[i],
-                 distance_m=distances[i])
-    inserted = insert_pings(conn, rows, sender.version)
+    inserted = insert_pings(conn, rows, sender.version) if rows else set()
     for p in pings:
         if p["client_id"] in inserted:
             p["status"] = "accepted"

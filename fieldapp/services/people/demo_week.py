@@ -1,7 +1,8 @@
 """The demo week: the last finished ISO week of fixes from the demo cadres' phones, sent
 through the ingest service as phones send them (buffered, uploaded every few hours), then
 evaluated, so the console opens on real findings. Safe to rerun: client ids come from the
-cadre and the moment, so a second run stores nothing new.
+cadre and the moment, so a second run stores nothing new (what the collection profile
+discarded the first time it discards again: it was never stored).
 
 Demo data only (see demo.py): fieldapp never requires a phone to report all day.
 """
@@ -55,6 +56,7 @@ class WeekReport:
     stored: int = 0
     duplicates: int = 0
     rejected: int = 0
+    discarded: int = 0  # not kept by the collection profile (docs/collection.md)
     evaluation: dict = field(default_factory=dict)  # empty when nothing new needed it
 
     @property
@@ -93,6 +95,7 @@ def simulate_week(settings: Settings, posts: list[tuple[int, str]], interval_min
                 report.stored += counts["accepted"]
                 report.duplicates += counts["duplicates"]
                 report.rejected += counts["rejected"]
+                report.discarded += counts["discarded"]
     whole = len(posts) >= FIRST_SECRETARIES + TEAM_MEMBERS
     regions = [COUNTY_CODE] if whole else sorted({code[:9] for _, code in posts})
     if report.stored or report.leaves_created or not all(
