@@ -171,11 +171,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .api import register_blueprints
     from .api.ingest.fast_path import DevicePingFastPath
     from .cli import register_commands
+    from .jobs import install as install_jobs
     from .web import register_pages
 
     register_blueprints(app)
     register_pages(app)
     register_commands(app)
+    install_jobs(app)
     if settings["DEVICE_FAST_PATH"]:
         app.wsgi_app = DevicePingFastPath(app)
     return app

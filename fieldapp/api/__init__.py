@@ -26,6 +26,7 @@ Where each URL is handled (under /api/v1 unless it starts with /), and the servi
     /spotchecks/plans, /spotchecks/visits
                                       api/spotchecks/plans.py     → services/spotchecks/
     /challenges, /me/challenges       api/spotchecks/challenges.py → services/spotchecks/
+    /jobs                             api/jobs.py                 → services/jobs/, jobs/
 """
 from flask import Flask
 
@@ -33,7 +34,7 @@ from ..extensions import rest_api
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import findings, geodata, health, my_data, people, retention
+    from . import findings, geodata, health, jobs, my_data, people, retention
     from .access import access_log, auth, enrolment
     from .audits import packages, presence, summaries
     from .ingest import collection, pings
@@ -45,5 +46,5 @@ def register_blueprints(app: Flask) -> None:
                 pings.phone_apps_blp, leaves.blp, challenges.blp,
                 records.blp, findings.blp, uploads.blp, work_reports.blp, access_log.blp,
                 presence.blp, packages.blp, summaries.blp, plans.blp, enrolment.blp,
-                my_data.blp, retention.blp, collection.blp):
+                my_data.blp, retention.blp, collection.blp, jobs.blp):
         rest_api.register_blueprint(blp)

@@ -113,6 +113,12 @@ SETTINGS: list[Setting] = [
     Setting("PUBLIC_URL", "", str,
             "The address phones reach this server at, put in enrolment QR codes, e.g. "
             "https://fieldapp.example.gov.cn. Empty: the address the console was opened at"),
+    Setting("JOBS_URL", "", str,
+            "Where background jobs wait for `flask worker`. Empty: a SQLite file, "
+            "instance/jobs.db (one machine); redis://HOST:PORT/DB: Redis (several)"),
+    Setting("JOB_LEASE_S", 60, int,
+            "Seconds a worker's claim on a job lasts unless renewed; a job whose worker died "
+            "is queued again this long after its last renewal"),
     Setting("BASEMAP_URL", "", str,
             "XYZ tile template drawn under the console's maps, e.g. "
             "https://tiles.example/{z}/{x}/{y}.png. Empty: no basemap (boundaries and fixes "

@@ -96,6 +96,11 @@ def _check(values: dict[str, Any]) -> None:
                 "ENROL_TTL_MIN"):
         if values[key] < 1:
             raise SystemExit(f"fieldapp: FIELDAPP_{key} must be at least 1")
+    if values["JOBS_URL"].split("://")[0] not in ("", "redis", "rediss", "sqlite"):
+        raise SystemExit("fieldapp: FIELDAPP_JOBS_URL must be empty (instance/jobs.db), "
+                         "sqlite:///PATH or redis://HOST:PORT/DB")
+    if values["JOB_LEASE_S"] < 2:
+        raise SystemExit("fieldapp: FIELDAPP_JOB_LEASE_S must be at least 2")
     public = urlsplit(values["PUBLIC_URL"])
     if values["PUBLIC_URL"] and (public.scheme not in ("http", "https") or not public.hostname):
         raise SystemExit("fieldapp: FIELDAPP_PUBLIC_URL must be empty or an http(s) URL")

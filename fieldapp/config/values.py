@@ -109,6 +109,14 @@ class EnrolmentSettings:
 
 
 @dataclass(frozen=True)
+class JobSettings:
+    """Background jobs: where they wait ("" = instance/jobs.db) and a worker's lease."""
+
+    url: str = ""
+    lease: timedelta = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
 class ChallengeSettings:
     """Location challenges: how many a cadre may be sent per ISO week, and the URL their
     notices are POSTed to ("" = none)."""
@@ -178,6 +186,7 @@ class Settings:
     mqtt: MqttSettings = MqttSettings()
     retention: RetentionSettings = RetentionSettings()
     enrolment: EnrolmentSettings = EnrolmentSettings()
+    jobs: JobSettings = JobSettings()
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Settings:
@@ -231,7 +240,9 @@ class Settings:
                                         media_days=config["MEDIA_RETENTION_DAYS"],
                                         evidence_hold_days=config["EVIDENCE_HOLD_DAYS"]),
             enrolment=EnrolmentSettings(ttl=timedelta(minutes=config["ENROL_TTL_MIN"]),
-                                        public_url=config["PUBLIC_URL"].rstrip("/")))
+                                        public_url=config["PUBLIC_URL"].rstrip("/")),
+            jobs=JobSettings(url=config["JOBS_URL"],
+                             lease=timedelta(seconds=config["JOB_LEASE_S"])))
 
 
 SETTINGS_KEY = "fieldapp.settings"  # its key in app.extensions

@@ -1,6 +1,7 @@
 """SQLAlchemy + GeoAlchemy2 tables. No business logic, no commits."""
 from .challenges import Challenge, ChallengeBatch
 from .findings import Appeal, AuditHead, Finding, FindingEvent
+from .jobs import JobRun
 from .media import MediaItem, WorkReport
 from .people import (
     Assignment,
@@ -18,7 +19,7 @@ from .region import Region
 from .spotchecks import SpotCheckOutcome, SpotCheckPlan, SpotCheckVisit
 
 __all__ = ["AccessLog", "Appeal", "Assignment", "AuditHead", "Cadre", "Challenge",
-           "ChallengeBatch", "Device", "EvaluationRun", "Finding", "FindingEvent", "Leave",
-           "LoginFailure", "MediaItem", "Ping", "PresenceDay", "PresencePeriod", "Region",
-           "RevokedToken", "SenderVersion", "SpotCheckOutcome", "SpotCheckPlan", "SpotCheckVisit",
-           "User", "UserRegion", "WorkReport"]
+           "ChallengeBatch", "Device", "EvaluationRun", "Finding", "FindingEvent", "JobRun",
+           "Leave", "LoginFailure", "MediaItem", "Ping", "PresenceDay", "PresencePeriod",
+           "Region", "RevokedToken", "SenderVersion", "SpotCheckOutcome", "SpotCheckPlan",
+           "SpotCheckVisit", "User", "UserRegion", "WorkReport"]
