@@ -1,5 +1,6 @@
 """SQLAlchemy + GeoAlchemy2 tables. No business logic, no commits."""
 from .challenges import Challenge, ChallengeBatch
+from .enrolment import PhoneEnrolment
 from .findings import Appeal, AuditHead, Finding, FindingEvent
 from .jobs import JobRun
 from .media import MediaItem, WorkReport
@@ -23,3 +24,4 @@ __all__ = ["AccessLog", "Appeal", "Assignment", "AuditHead", "Cadre", "Challenge
            "Leave", "LoginFailure", "MediaItem", "Ping", "PresenceDay", "PresencePeriod",
            "Region", "RevokedToken", "SenderVersion", "SpotCheckOutcome", "SpotCheckPlan",
            "SpotCheckVisit", "User", "UserRegion", "WorkReport"]
+__all__ += ["PhoneEnrolment"]

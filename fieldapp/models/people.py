@@ -106,6 +106,11 @@ class Device(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A phone registered by logging in (POST /auth/device): its user and their token
+    # version then. It is refused once that version has moved on or the user is disabled.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", name="fk_devices_user"), index=True)
+    user_token_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class SenderVersion(db.Model):

@@ -6,6 +6,11 @@ each with the sender version it was read at (`SenderVersion`). A cached sender i
 under that version: its pings are inserted only while the version still holds
 (`ping_insert.insert_pings`), so a revoked device or a changed post is caught by the very
 INSERT, and the caller reads the sender afresh and tries once more.
+
+A device registered by logging in (POST /api/v1/auth/device) names its user and their token
+version then; it is refused once that version has moved on (password, role, cadre, active
+flag or regions changed) or the user is disabled. Every change of a token version raises
+the sender version too (migration 0012), so a cached sender of such a device is not used.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.engine import Connection
 
 from ...config import Settings
@@ -43,8 +48,12 @@ def _with_posts(*columns, cadre_id):
 
 
 _VERSION = select(SenderVersion.version).scalar_subquery().label("sender_version")
+_LOGIN_UNCHANGED = or_(Device.user_id.is_(None), and_(
+    User.active.is_(True), User.token_version == Device.user_token_version))
 _DEVICE = (_with_posts(Device.id, Device.cadre_id, _VERSION, cadre_id=Device.cadre_id)
-           .where(Device.token_hash == bindparam("digest"), Device.revoked_at.is_(None)))
+           .outerjoin(User, User.id == Device.user_id)
+           .where(Device.token_hash == bindparam("digest"), Device.revoked_at.is_(None),
+                  _LOGIN_UNCHANGED))
 _LOGIN = (_with_posts(User.active, User.role, User.cadre_id, cadre_id=User.cadre_id)
           .where(User.id == bindparam("user_id")))
 CACHE_LIMIT = 100_000  # senders per worker; past it the cache starts afresh
@@ -65,7 +74,8 @@ def _post_rows(rows) -> list[tuple]:
 
 def by_device(settings: Settings, conn: Connection, token: str,
               device_id: int | None = None) -> Sender | None:
-    """The unrevoked device holding `token` (and numbered `device_id`, when given)."""
+    """The unrevoked device holding `token` (and numbered `device_id`, when given), whose
+    login, if it was registered by one, is unchanged."""
     return _read_device(conn, token_digest(token), _backfill_dates(settings), device_id)
 
 

@@ -128,11 +128,22 @@ def token_digest(token: str) -> str:
 
 def create_device(cadre_id: int, label: str | None = None) -> tuple[Device, str]:
     """Register a phone; returns the device and its token, which is not stored."""
+    device, token = add_device(cadre_id, label)
+    db.session.commit()
+    return device, token
+
+
+def add_device(cadre_id: int, label: str | None = None, user_id: int | None = None,
+               user_token_version: int | None = None) -> tuple[Device, str]:
+    """`create_device` without the commit (the caller's transaction adds more). With a
+    login (`user_id` and its token version now), the device lives only as long as that
+    login is unchanged (services/ingest/senders.py)."""
     get_or_404(Cadre, cadre_id)
     token = secrets.token_urlsafe(32)
-    device = Device(cadre_id=cadre_id, label=label, token_hash=token_digest(token))
+    device = Device(cadre_id=cadre_id, label=label, token_hash=token_digest(token),
+                    user_id=user_id, user_token_version=user_token_version)
     db.session.add(device)
-    db.session.commit()
+    db.session.flush()
     return device, token
 
 
