@@ -17,6 +17,7 @@ from .people import (
 from .ping import AccessLog, Ping
 from .presence import EvaluationRun, Leave, PresenceDay, PresencePeriod
 from .region import Region
+from .retention import PurgeLog
 from .spotchecks import SpotCheckOutcome, SpotCheckPlan, SpotCheckVisit
 
 __all__ = ["AccessLog", "Appeal", "Assignment", "AuditHead", "Cadre", "Challenge",
@@ -25,3 +26,4 @@ __all__ = ["AccessLog", "Appeal", "Assignment", "AuditHead", "Cadre", "Challenge
            "Region", "RevokedToken", "SenderVersion", "SpotCheckOutcome", "SpotCheckPlan",
            "SpotCheckVisit", "User", "UserRegion", "WorkReport"]
 __all__ += ["PhoneEnrolment"]
+__all__ += ["PurgeLog"]

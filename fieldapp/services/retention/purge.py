@@ -1,0 +1,215 @@
+"""The retention purge: fixes older than `ping_days` and media older than `media_days`,
+except what a finding under hold rests on (`holds`); day records, period summaries and
+findings stay.
+
+It goes cadre by cadre and, within a cadre, in batches of at most BATCH rows in time
+order, each batch one transaction that also adds its counts to the purge's log row; so a
+county's year of fixes is never in one transaction or in memory, a crash leaves the rows
+either gone and counted or still there, and a second run finds nothing more. Deletes name
+the cadre and the time range as well as the ids, so a table partitioned by time (or
+distributed by cadre) is pruned. A stored file is removed only once no media row names its
+digest (two uploads of the same bytes share one file): its key is written to the log row in
+the batch's transaction and cleared once removed, so a file left behind by a crash is
+removed by the next purge. A fix that answered a location challenge is purged like any
+other; the challenge keeps its outcome and loses the link to the fix.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, not_, or_, select, update
+
+from ...config import Settings
+from ...extensions import db
+from ...media.storage import Storage
+from ...models import Cadre, Challenge, MediaItem, Ping, PurgeLog, User
+from ...models.types import utcnow
+from ..media.uploads import THUMB_SUFFIX, storage
+from .holds import CHUNK, CadreHold, cadre_hold, count_held, cross_cadre_media
+
+BATCH = 2000  # rows per transaction
+
+
+@dataclass
+class PurgeReport:
+    dry_run: bool
+    ping_cutoff: datetime
+    media_cutoff: datetime
+    findings_holding: int = 0
+    pings: int = 0
+    photos: int = 0
+    videos: int = 0
+    files: int = 0
+    challenge_answers_unlinked: int = 0
+    log_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def purge(settings: Settings, now: datetime | None = None, dry_run: bool = False,
+          run_by: User | None = None,
+          progress: Callable[[list[int]], Iterable[int]] = lambda cadres: cadres
+          ) -> PurgeReport:
+    """Delete (or with `dry_run` only count) what is past its retention at `now`;
+    `run_by` is the admin who ran it (None: the server's operator)."""
+    now = now or utcnow()
+    retention = settings.retention
+    report = PurgeReport(dry_run, now - timedelta(days=retention.ping_days),
+                         now - timedelta(days=retention.media_days))
+    store = storage(settings.media)
+    if not dry_run:
+        finish_pending_files(store)
+    report.findings_holding = count_held(settings, now)
+    cross = cross_cadre_media(settings, now)
+    cadre_ids = list(db.session.scalars(select(Cadre.id).order_by(Cadre.id)))
+    log = None
+    if not dry_run:
+        log = PurgeLog(started_at=utcnow(), run_by=run_by.id if run_by else None,
+                       ping_cutoff=report.ping_cutoff, media_cutoff=report.media_cutoff,
+                       evidence_hold_days=retention.evidence_hold_days,
+                       findings_holding=report.findings_holding, pings=0, photos=0,
+                       videos=0, files=0, challenge_answers_unlinked=0, pending_files=[])
+        db.session.add(log)
+    db.session.commit()  # no read transaction (SQLite's write lock) held between batches
+    report.log_id = log.id if log else None
+    doomed_files: Counter[str] = Counter()
+    for cadre_id in progress(cadre_ids):
+        hold = cadre_hold(settings, now, cadre_id)
+        hold.media_ids |= cross
+        db.session.commit()
+        _purge_pings(report, log, cadre_id, hold)
+        _purge_media(report, log, store, cadre_id, hold, doomed_files)
+    if dry_run:
+        report.files = _files_left_unreferenced(doomed_files)
+    else:
+        log.finished_at = utcnow()
+    db.session.commit()
+    return report
+
+
+def _purge_pings(report: PurgeReport, log: PurgeLog | None, cadre_id: int,
+                 hold: CadreHold) -> None:
+    for rows in _batches(Ping, cadre_id, report.ping_cutoff, hold,
+                         (Ping.id, Ping.recorded_at)):
+        ids = [row.id for row in rows if row.id not in hold.ping_ids]
+        if log is None:
+            report.pings += len(ids)
+        elif ids:
+            unlinked = db.session.execute(update(Challenge).where(
+                Challenge.answer_ping_id.in_(ids)).values(answer_ping_id=None)).rowcount
+            deleted = db.session.execute(delete(Ping).where(
+                Ping.cadre_id == cadre_id, Ping.recorded_at >= rows[0].recorded_at,
+                Ping.recorded_at <= rows[-1].recorded_at, Ping.id.in_(ids))
+                .execution_options(synchronize_session=False)).rowcount
+            report.pings += deleted
+            report.challenge_answers_unlinked += unlinked
+            log.pings += deleted
+            log.challenge_answers_unlinked += unlinked
+        db.session.commit()
+
+
+def _purge_media(report: PurgeReport, log: PurgeLog | None, store: Storage, cadre_id: int,
+                 hold: CadreHold, doomed_files: Counter[str]) -> None:
+    columns = (MediaItem.id, MediaItem.recorded_at, MediaItem.client_id, MediaItem.kind,
+               MediaItem.sha256)
+    for rows in _batches(MediaItem, cadre_id, report.media_cutoff, hold, columns):
+        gone = [row for row in rows if row.id not in hold.media_ids
+                and row.client_id not in hold.media_client_ids]
+        pending: list[str] = []
+        if log is None:
+            kinds = Counter(row.kind for row in gone)
+            report.photos += kinds["photo"]
+            report.videos += kinds["video"]
+            doomed_files.update(row.sha256 for row in gone)
+        elif gone:
+            deleted = db.session.execute(delete(MediaItem).where(
+                MediaItem.cadre_id == cadre_id,
+                MediaItem.recorded_at >= rows[0].recorded_at,
+                MediaItem.recorded_at <= rows[-1].recorded_at,
+                MediaItem.id.in_([row.id for row in gone]))
+                .returning(MediaItem.kind, MediaItem.sha256)).all()
+            kinds = Counter(kind for kind, _ in deleted)
+            for counts in (report, log):
+                counts.photos += kinds["photo"]
+                counts.videos += kinds["video"]
+            pending = _unreferenced({sha for _, sha in deleted})
+            log.pending_files = pending
+        db.session.commit()
+        if pending:
+            removed = _remove_files(store, pending)
+            report.files += removed
+            log.files += removed
+            log.pending_files = []
+            db.session.commit()
+
+
+def _batches(model, cadre_id: int, cutoff: datetime, hold: CadreHold,
+             columns: tuple) -> Iterator[list]:
+    """The cadre's rows of `model` recorded before `cutoff` and outside the hold's windows,
+    BATCH at a time in (recorded_at, id) order; each batch read after the one before was
+    handled, going on from where it ended (rows a batch kept are not read again)."""
+    recorded_at, row_id = model.recorded_at, model.id
+    outside = [not_(and_(recorded_at >= first, recorded_at < last))
+               for first, last in hold.windows]
+    query = (select(*columns).where(model.cadre_id == cadre_id, recorded_at < cutoff,
+                                    *outside)
+             .order_by(recorded_at, row_id).limit(BATCH))
+    after = None
+    while True:
+        page = query if after is None else query.where(or_(
+            recorded_at > after[0], and_(recorded_at == after[0], row_id > after[1])))
+        rows = db.session.execute(page).all()
+        if not rows:
+            db.session.commit()
+            return
+        yield rows
+        after = (rows[-1].recorded_at, rows[-1].id)
+        if len(rows) < BATCH:
+            db.session.commit()
+            return
+
+
+def _unreferenced(digests: set[str]) -> list[str]:
+    """Of `digests`, those no media row names any more."""
+    if not digests:
+        return []
+    named: set[str] = set()
+    ordered = sorted(digests)
+    for start in range(0, len(ordered), CHUNK):
+        named.update(db.session.scalars(select(MediaItem.sha256).where(
+            MediaItem.sha256.in_(ordered[start:start + CHUNK])).distinct()))
+    return sorted(digests - named)
+
+
+def _remove_files(store: Storage, digests: list[str]) -> int:
+    for digest in digests:
+        store.remove(digest)
+        store.remove(digest + THUMB_SUFFIX)
+    return len(digests)
+
+
+def _files_left_unreferenced(doomed: Counter[str]) -> int:
+    """How many stored files a purge removing `doomed` (digest → rows) would leave
+    unreferenced: those whose every row is among them."""
+    ordered, count = sorted(doomed), 0
+    for start in range(0, len(ordered), CHUNK):
+        totals = db.session.execute(select(MediaItem.sha256, func.count()).where(
+            MediaItem.sha256.in_(ordered[start:start + CHUNK]))
+            .group_by(MediaItem.sha256)).all()
+        count += sum(1 for digest, total in totals if total == doomed[digest])
+    return count
+
+
+def finish_pending_files(store: Storage) -> None:
+    """Remove the files an earlier purge committed the removal of but was cut off before
+    removing (still unreferenced: checked again)."""
+    for log in db.session.scalars(select(PurgeLog).where(PurgeLog.finished_at.is_(None))):
+        if log.pending_files:
+            digests = _unreferenced(set(log.pending_files))
+            log.files += _remove_files(store, digests)
+            log.pending_files = []
+    db.session.commit()
