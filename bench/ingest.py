@@ -214,7 +214,8 @@ def run_backend(backend: str, args, rng) -> None:
         try:
             tokens, point = setup_people(url, 16)
             env = {"FIELDAPP_DATABASE_URL": url, "FIELDAPP_SECRET_KEY": "bench",
-                   "FIELDAPP_MAX_BACKFILL_DAYS": "14"}
+                   "FIELDAPP_MAX_BACKFILL_DAYS": "14",
+                   "FIELDAPP_COLLECTION": "track"}  # every ping stored: bench/collection.py
             app = Server("wsgi:app", args.port, env)
             bare = Server("bench.bare_app:app", args.port + 1, {})
             try:

@@ -89,7 +89,7 @@ def simulate_week(settings: Settings, posts: list[tuple[int, str]], interval_min
             sender = senders.by_device_id(settings, conn, devices[cadre_id])
             fixes = week_fixes(settings, cadre_id, kind, homes[code], first, interval_min,
                                leave_days.get(cadre_id, ()))
-            for received_at, items in _uploads(fixes, settings.ingest.batch_max):
+            for received_at, items in phone_uploads(fixes, settings.ingest.batch_max):
                 counts = ingest(settings, conn, sender, items, received_at=received_at).as_dict()
                 report.sent += len(items)
                 report.stored += counts["accepted"]
@@ -223,9 +223,9 @@ def week_fixes(settings: Settings, cadre_id: int, kind: str, home: tuple[float, 
             "battery": np.round(100 - hour * 2.5 - rng.uniform(0, 5, len(epoch)))}
 
 
-def _uploads(fixes: dict, batch_max: int) -> Iterable[tuple[datetime, list[dict]]]:
+def phone_uploads(fixes: dict, batch_max: int) -> Iterable[tuple[datetime, list[dict]]]:
     """The phone's uploads: every UPLOAD_EVERY_S its buffer, at most `batch_max` a request,
-    never later than now."""
+    never later than now (bench/collection.py sends them too)."""
     epoch = fixes["epoch"]
     if not len(epoch):
         return
