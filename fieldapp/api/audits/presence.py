@@ -8,8 +8,7 @@ from flask_smorest import Blueprint
 
 from ...config import app_settings
 from ...documents.audit_files import audit_file
-from ...services.access.access_log import log_reads
-from ...services.audits.presence_audit import presence_audit
+from ...services.audits.presence_audit import read_audit
 from ...services.presence.evaluation import parse_range
 from ..schemas import audits as s
 from ..security import login_required
@@ -27,13 +26,8 @@ def audit_from_args(args: dict, progress=None) -> dict:
     first, last = parse_range(args.get("week"), args.get("month"), args.get("from"),
                               args.get("to"))
     extra = {"progress": progress} if progress else {}
-    audit = presence_audit(app_settings(), g.scope, first, last, args.get("region"),
-                           args.get("cadre_id"), **extra)
-    log_reads(g.user, "audit_presence", [(row["cadre_id"], row["assignment_id"])
-                                         for row in audit["rows"]],
-              {"region": args.get("region"), "from": first, "to": last,
-               "format": args["format"]}, args.get("cadre_id"))
-    return audit
+    return read_audit(app_settings(), g.scope, first, last, args.get("region"),
+                      args.get("cadre_id"), args["format"], **extra)
 
 
 def attachment(body, fmt: str, audit: dict):

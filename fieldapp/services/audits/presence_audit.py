@@ -31,6 +31,7 @@ from ...extensions import db
 from ...models import Assignment, Cadre, Finding, Leave, PresenceDay, Region
 from ...models.people import CADRE_ROLES
 from ...models.types import utcnow
+from ..access.access_log import log_reads
 from ..access.scope import Scope
 from ..people.names import TOWNSHIP_DIGITS, region_names
 from ..presence.evaluation import last_finished_day
@@ -58,12 +59,10 @@ def check_range(settings: Settings, first: date, last: date) -> None:
                             {"to": ["not finished yet"]})
 
 
-def presence_audit(settings: Settings, scope: Scope, first: date, last: date,
-                   region: str | None = None, cadre_id: int | None = None,
-                   progress: Progress = lambda townships: townships) -> dict:
-    """{"region", "region_name", "cadre_id", "from", "to", "generated_at", "rows",
-    "townships": [{"township_code", "township_name", "totals"}], "totals"}; rows ordered by
-    township, village, role and name. Exactly one of `region` and `cadre_id`."""
+def check_subject(settings: Settings, scope: Scope, first: date, last: date,
+                  region: str | None = None, cadre_id: int | None = None) -> Region | None:
+    """Refuse an audit the scope may not read (403/404) or a range it cannot cover (422),
+    before any of it is read; the region audited, if one is."""
     if scope.user.role == "cadre" and cadre_id != scope.user.cadre_id:
         # a cadre's own record (the report in their finding's package), nobody else's
         raise Forbidden("audits are for the discipline office, inspectors and admins")
@@ -71,14 +70,40 @@ def presence_audit(settings: Settings, scope: Scope, first: date, last: date,
         raise Unprocessable("give exactly one of region and cadre_id",
                             {"region": ["one of region, cadre_id"]})
     check_range(settings, first, last)
+    if region is None:
+        scope.require_dates(cadre_id, first, last, "the range")
+        return None
+    place = db.session.get(Region, region)
+    if place is None or not scope.region_visible(region):
+        raise NotFound(f"region {region} not found")
+    return place
+
+
+def read_audit(settings: Settings, scope: Scope, first: date, last: date,
+               region: str | None = None, cadre_id: int | None = None,
+               shown_as: str = "json",
+               progress: Progress = lambda townships: townships) -> dict:
+    """`presence_audit`, recorded in the access log as one read per cadre in it by the
+    scope's user, with the range and how it is shown (json, csv, xlsx, pdf, package)."""
+    audit = presence_audit(settings, scope, first, last, region, cadre_id, progress)
+    log_reads(scope.user, "audit_presence",
+              [(row["cadre_id"], row["assignment_id"]) for row in audit["rows"]],
+              {"region": region, "cadre_id": cadre_id, "from": first, "to": last,
+               "format": shown_as}, cadre_id)
+    return audit
+
+
+def presence_audit(settings: Settings, scope: Scope, first: date, last: date,
+                   region: str | None = None, cadre_id: int | None = None,
+                   progress: Progress = lambda townships: townships) -> dict:
+    """{"region", "region_name", "cadre_id", "from", "to", "generated_at", "rows",
+    "townships": [{"township_code", "township_name", "totals"}], "totals"}; rows ordered by
+    township, village, role and name. Exactly one of `region` and `cadre_id`."""
+    place = check_subject(settings, scope, first, last, region, cadre_id)
     if region is not None:
-        place = db.session.get(Region, region)
-        if place is None or not scope.region_visible(region):
-            raise NotFound(f"region {region} not found")
         posts = _posts(scope, first, last, Assignment.region_code.like(region + "%"))
         region_name = place.name
     else:
-        scope.require_dates(cadre_id, first, last, "the range")
         posts = _posts(scope, first, last, Assignment.cadre_id == cadre_id)
         region_name = None
     rows = []

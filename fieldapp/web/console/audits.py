@@ -19,8 +19,7 @@ from ...documents import packages
 from ...documents.audit_files import audit_file
 from ...domain.dates import supported
 from ...errors import BadInput
-from ...services.access.access_log import log_reads
-from ...services.audits.presence_audit import presence_audit
+from ...services.audits.presence_audit import read_audit
 from ...services.presence.evaluation import last_finished_week
 from ..sessions import page_login
 from . import blp
@@ -71,12 +70,7 @@ def audit_package():
 
 
 def _audit(subject: dict, first: date, last: date, shown_as: str) -> dict:
-    audit = presence_audit(app_settings(), g.scope, first, last, **subject)
-    log_reads(g.user, "audit_presence", [(r["cadre_id"], r["assignment_id"])
-                                         for r in audit["rows"]],
-              {**subject, "from": first, "to": last, "format": shown_as},
-              subject.get("cadre_id"))
-    return audit
+    return read_audit(app_settings(), g.scope, first, last, shown_as=shown_as, **subject)
 
 
 def _read_query() -> tuple[dict, tuple[date, date], Period | None]:
