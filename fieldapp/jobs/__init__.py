@@ -73,6 +73,12 @@ class Jobs:
         return {task.args[0] for task in self.huey.pending() if task.name == RUN_JOB}
 
 
+def files_of(app: Flask) -> Path:
+    """Where jobs leave the files they build, <job id>.zip: `jobs/` in the upload folder,
+    which every web and worker machine shares; removed with their job row."""
+    return app.extensions["fieldapp.settings"].media.upload_dir / "jobs"
+
+
 def install(app: Flask) -> None:
     app.extensions[JOBS] = Jobs(app)
 

@@ -16,8 +16,8 @@ from ..db.engines import AUTOCOMMIT_ENGINE
 from ..extensions import db
 from ..models.types import utcnow
 from ..services.jobs import runs
-from . import RUN_JOB
-from .handlers import HANDLERS
+from . import RUN_JOB, files_of
+from .handlers import HANDLERS, Job
 from .schedule import due_jobs
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def execute(app: Flask, run_id: int) -> None:
             handler = HANDLERS.get(run.task)
             if handler is None:
                 raise LookupError(f"no task named {run.task!r}")
-            result = handler(app_settings(app), **run.args)
+            result = handler(Job(app_settings(app), run_id, files_of(app)), **run.args)
         except Exception as exc:  # recorded on the job row for the admins, and logged
             db.session.rollback()
             log.exception("job %s (%s) failed", run_id, run.task)
@@ -84,7 +84,8 @@ def ask_due(app: Flask) -> None:
 
 
 def release(app: Flask) -> list[int]:
-    """Queue again the jobs whose worker died (and those lost before a claim)."""
+    """Queue again the jobs whose worker died (and those lost before a claim); forget the
+    jobs finished long ago, with their files."""
     from . import jobs
 
     with app.app_context():
@@ -93,6 +94,8 @@ def release(app: Flask) -> list[int]:
         queue.requeue(released)
         if released:
             log.warning("queued again the jobs of a stopped worker: %s", released)
+        for run_id in runs.forget_finished():
+            (files_of(app) / f"{run_id}.zip").unlink(missing_ok=True)
         return released
 
 

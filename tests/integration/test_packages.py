@@ -412,3 +412,57 @@ def test_a_key_that_cannot_be_created_is_a_clear_server_error(client, ctx, confi
     assert response.status_code == 500
     assert "cannot be created" in response.get_json()["message"]
     assert blocker.read_bytes() == b""
+
+
+def test_an_audit_package_asked_for_is_built_by_a_job(client, ctx, township_week, configure,
+                                                       tmp_path):  # noqa: F811
+    """POST answers 202 with the job; a worker builds the same package the GET gives; only
+    its requester (and admins) may read the job and download the file, once it is done."""
+    from fieldapp.jobs import install
+    from fieldapp.jobs.worker import execute
+
+    configure(JOBS_URL=f"sqlite:///{tmp_path / 'jobs.db'}")
+    ctx.extensions.pop("fieldapp.jobs")
+    install(ctx)
+    flag_id = not_resident(township_week).id
+    db.session.rollback()
+    admin = admin_headers(client)
+    for action in ("assign", "confirm", "escalate"):
+        assert client.post(f"/api/v1/flags/{flag_id}/transitions", headers=admin,
+                           json={"action": action, "note": "checked"}).status_code == 200
+    make_user("disc", "discipline", regions=["410922"])
+    make_user("other", "discipline", regions=["410922"])
+    disc, other = login(client, "disc"), login(client, "other")
+    week = iso_week(township_week["monday"])
+    url = "/api/v1/audits/presence/package"
+    assert client.post(url, headers=disc, json={"region": "999999", "week": week}
+                       ).status_code == 404
+    assert client.post(url, headers=disc, json={"region": TOWNSHIP, "week": "2026-W99"}
+                       ).status_code == 422
+    asked = client.post(url, headers=disc, json={"region": TOWNSHIP, "week": week})
+    assert asked.status_code == 202, asked.get_json()
+    job = asked.get_json()
+    assert asked.headers["Location"].endswith(f"/api/v1/jobs/{job['id']}")
+    assert job["state"] == "queued" and job["task"] == "audit_package"
+    file_url = f"/api/v1/jobs/{job['id']}/file"
+    assert client.get(file_url, headers=disc).status_code == 409  # not built yet
+    assert client.get(f"/api/v1/jobs/{job['id']}", headers=other).status_code == 404
+    assert client.get(file_url, headers=other).status_code == 404
+    execute(ctx, job["id"])
+    done = client.get(f"/api/v1/jobs/{job['id']}", headers=disc).get_json()
+    assert done["state"] == "done", done
+    data = download(client, file_url, disc)
+    monday = township_week["monday"]
+    top = f"fieldapp-audit-{TOWNSHIP}-{monday}-{monday + timedelta(days=6)}"
+    audit = json.loads(members(data)[f"{top}/data/audit.json"])
+    assert {row["cadre_id"] for row in audit["rows"]} == {township_week["commuter"],
+                                                          township_week["resident"]}
+    assert verify(ctx, tmp_path, data)[0] == 0
+    assert [f["id"] for f in json.loads(members(data)[f"{top}/data/findings.json"])[
+        "findings"]] == [flag_id]
+    reads = db.session.scalars(select(AccessLog).where(AccessLog.resource == "package")).all()
+    assert [(r.subject_cadre_id, r.params.get("job_id")) for r in reads] == [
+        (township_week["commuter"], job["id"])]
+    audited = db.session.scalars(select(AccessLog).where(
+        AccessLog.resource == "audit_presence")).all()
+    assert {r.params["format"] for r in audited} == {"package"}

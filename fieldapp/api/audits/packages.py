@@ -2,15 +2,23 @@
 
     GET  /api/v1/flags/<id>/package          a finding's package (zip)
     GET  /api/v1/audits/presence/package     an audit's package (zip), the audit's query
+    POST /api/v1/audits/presence/package     the same built by a background job: 202 and the
+                                             job's URL; then GET /api/v1/jobs/<id>/file
     GET  /api/v1/audit/public-key            the key that checks the signatures (PEM)
 """
-from flask import g, make_response
+from flask import g, make_response, url_for
+from flask_babel import get_locale
 from flask_smorest import Blueprint
 
 from ...config import app_settings
 from ...documents import packages
+from ...jobs import jobs
 from ...services.audits import signing
+from ...services.audits.presence_audit import check_subject
+from ...services.jobs import runs
+from ...services.presence.evaluation import parse_range
 from ..schemas.audits import AuditArgs
+from ..schemas.jobs import JobOut
 from ..security import login_required
 from .presence import AUDITORS, audit_from_args
 
@@ -49,6 +57,25 @@ def audit_package(args):
     package = packages.audit_package(app_settings(), g.scope, audit)
     return package.download(g.user, {"region": audit["region"], "cadre_id": audit["cadre_id"],
                                      "from": audit["from"], "to": audit["to"]})
+
+
+@blp.route("/audits/presence/package", methods=["POST"])
+@login_required(*AUDITORS)
+@blp.arguments(PackageArgs)
+@blp.response(202, JobOut, description="the job building it; Location: its URL")
+def request_audit_package(body):
+    """Ask for an audit's package to be built by a background job (a county's month takes
+    minutes): answered at once with the job; poll GET /api/v1/jobs/{id} until `done`, then
+    download GET /api/v1/jobs/{id}/file. Built as your scope allows when the job runs."""
+    first, last = parse_range(body.get("week"), body.get("month"), body.get("from"),
+                              body.get("to"))
+    check_subject(app_settings(), g.scope, first, last, body.get("region"),
+                  body.get("cadre_id"))
+    run_id = jobs().enqueue("audit_package", {
+        "user_id": g.user.id, "first": first.isoformat(), "last": last.isoformat(),
+        "region": body.get("region"), "cadre_id": body.get("cadre_id"),
+        "locale": str(get_locale())}, requested_by=g.user.id)
+    return runs.get_run(run_id), 202, {"Location": url_for("jobs.get_job", job_id=run_id)}
 
 
 @blp.route("/audit/public-key", methods=["GET"])

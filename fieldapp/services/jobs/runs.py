@@ -86,10 +86,17 @@ def release_abandoned(queued_elsewhere: set[int], grace: timedelta) -> list[int]
     stranded = db.session.scalars(select(JobRun.id).where(
         JobRun.state == "queued", JobRun.enqueued_at < now - grace,
         JobRun.id.not_in(released + sorted(queued_elsewhere)))).all()
-    db.session.execute(delete(JobRun).where(
-        JobRun.state.in_(("done", "failed")), JobRun.finished_at < now - KEEP_DONE))
     db.session.commit()
     return sorted(set(released) | set(stranded))
+
+
+def forget_finished() -> list[int]:
+    """Delete the rows of jobs finished more than KEEP_DONE ago; their ids (for their files)."""
+    gone = list(db.session.scalars(delete(JobRun).where(
+        JobRun.state.in_(("done", "failed")), JobRun.finished_at < utcnow() - KEEP_DONE)
+        .returning(JobRun.id)))
+    db.session.commit()
+    return gone
 
 
 def recent_query(state: str | None = None, task: str | None = None):
