@@ -4,7 +4,8 @@
 #   Installs libsqlite3-mod-spatialite (apt, as root or through sudo) and the Python
 #   packages (PyPI, into .venv), migrates the database, runs `flask demo load` (safe to
 #   rerun; it prints the demo logins), prints the URLs, then runs gunicorn in the foreground
-#   (Ctrl-C stops it; requests are logged to stdout).
+#   (Ctrl-C stops it; requests are logged to stdout) with `flask worker` beside it, which runs
+#   the background jobs and their schedule and stops with it.
 #   FIELDAPP_HOST (127.0.0.1), FIELDAPP_PORT (8000), FIELDAPP_WORKERS (2), FIELDAPP_THREADS (4);
 #   other FIELDAPP_* settings as in the README (FIELDAPP_DATABASE_URL serves PostGIS instead).
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
@@ -36,8 +37,10 @@ cat <<EOF
 
 fieldapp is starting at $BASE  (database: $backend)
   console    $BASE/console/   (log in as inspector1 and open the first finding)
+  phone page $BASE/m/   (a cadre's phone: log in as cadre1, or enrol it from the console)
   API docs   $BASE/api/v1/docs   (OpenAPI: $BASE/api/v1/openapi.json)
   health     $BASE/healthz   (database reachable: $BASE/readyz)
+  jobs       flask worker runs beside it (evaluations, challenges, packages: flask jobs list)
 Stop it with Ctrl-C. Requests are logged below.
 
 EOF
@@ -45,6 +48,9 @@ EOF
 # --log-level warning: gunicorn's own boot lines are left out, its errors and the access log not.
 # --logger-class: device tokens in query strings (OsmAnd's ?id=) and Authorization values are
 # written as *** in both logs (fieldapp/serving.py).
-exec "$VENV/bin/gunicorn" --workers "${FIELDAPP_WORKERS:-2}" --threads "${FIELDAPP_THREADS:-4}" \
+"$VENV/bin/flask" worker &
+worker=$!
+trap 'kill -INT "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT
+"$VENV/bin/gunicorn" --workers "${FIELDAPP_WORKERS:-2}" --threads "${FIELDAPP_THREADS:-4}" \
     --worker-class gthread --bind "$HOST:$PORT" --log-level warning --access-logfile - \
     --logger-class fieldapp.serving.MaskingLogger wsgi:app
