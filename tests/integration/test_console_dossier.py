@@ -28,6 +28,13 @@ from .page_helpers import page_login, post_form
 from .presence_helpers import ZONE, at, east_of, inside, iso_week, last_full_week, send, week_of
 from .test_media import post as post_media
 
+
+@pytest.fixture(autouse=True)
+def keep_every_fix(configure):
+    """The map draws every stored fix: under `track`, every fix sent."""
+    configure(COLLECTION="track")
+
+
 COUNTY_TOWN_M = 11_000  # the cadre sleeps in the county town, 11 km from the village
 CELL = re.compile(r'<div class="cell[^"]*" data-date="([\d-]+)" data-day="(\w+)" '
                   r'data-night="(\w+)">')

@@ -88,7 +88,7 @@ def test_demo_week_goes_through_ingest_and_is_evaluated(ctx, client):
         Ping.cadre_id, Ping.device_id, Ping.recorded_at, Ping.received_at, Ping.fence,
         Ping.crs, Ping.lat, Ping.orig_lat)).all()
     devices = dict(db.session.execute(select(Device.cadre_id, Device.id)).all())
-    assert len(devices) == 6 and len(pings) > 1000
+    assert len(devices) == 6 and len(pings) > 300  # `minimal`: the spoofer's every mock fix
     assert {p.cadre_id for p in pings} == {commuter, compliant, absent, spoofing, on_leave}
     for p in pings:  # as a phone's POST /pings stores them
         assert p.device_id == devices[p.cadre_id]
@@ -123,7 +123,7 @@ def test_demo_week_twice_changes_no_row_and_no_status(ctx):
     before = every_table_count()
     statuses = dict(db.session.execute(select(Finding.id, Finding.status)).all())
     db.session.commit()
-    assert before["pings"] > 1000 and before["flags"] >= 6 and before["leaves"] == 2
+    assert before["pings"] > 300 and before["flags"] >= 6 and before["leaves"] == 2
     again = runner.invoke(args=QUICK)
     assert again.exit_code == 0, again.output
     assert f"0 stored, {before['pings']:,} duplicates, 0 rejected" in again.output

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import paho.mqtt.client as paho
 import pytest
@@ -40,6 +40,13 @@ from .mqtt_broker import (  # noqa: F401 (mosquitto: a fixture)
     phone,
 )
 from .presence_helpers import inside
+
+
+@pytest.fixture(autouse=True)
+def keep_every_fix(configure):
+    """Every message stored is the subject here: the `track` collection profile."""
+    configure(COLLECTION="track")
+
 
 REPORT = {"_type": "cmd", "action": "reportLocation"}
 
@@ -203,6 +210,23 @@ def phone_attempt(broker, user: str, password: str) -> list:
     attempt.connect()
     attempt.close()
     return attempt.refused
+
+
+def test_under_minimal_a_fix_already_kept_for_its_window_is_discarded_and_acked(
+        ctx, mqtt, configure):
+    configure(COLLECTION="minimal")
+    [(user, password)] = start(ctx, mqtt)
+    lat, lon = inside(VILLAGE)
+    db.session.commit()
+    zone = app_settings(ctx).zone
+    nine = datetime.combine(datetime.now(zone).date() - timedelta(days=1),
+                            datetime.min.time(), zone).replace(hour=9)
+    with subscriber(ctx) as running, phone(mqtt, user, password) as device:
+        for minutes in (0, 5, 600):  # 09:00 kept; 09:05 (inside again) and 19:00 discarded
+            device.publish(location(lat, lon, int(nine.timestamp()) + 60 * minutes))
+        settled(running, 3)
+    assert running.tally == {"stored": 1, "discarded": 2}
+    assert [p.recorded_at for p in rows()] == [nine]
 
 
 def test_a_phone_can_publish_and_listen_only_as_itself(ctx, mqtt):

@@ -36,6 +36,12 @@ from .ping_helpers import phone, ping, village_points
 pytestmark = pytest.mark.device_paths
 
 
+@pytest.fixture(autouse=True)
+def keep_every_fix(configure):
+    """Storing every fix is the subject here: the `track` collection profile keeps them."""
+    configure(COLLECTION="track")
+
+
 def stored() -> int:
     count = db.session.scalar(select(func.count()).select_from(Ping))
     db.session.commit()

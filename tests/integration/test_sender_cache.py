@@ -20,6 +20,12 @@ from fieldapp.services.people import registry as people
 from .helpers import OTHER_VILLAGE, VILLAGE, make_cadre
 
 
+@pytest.fixture(autouse=True)
+def keep_every_fix(configure):
+    """Storing every fix is the subject here: the `track` collection profile keeps them."""
+    configure(COLLECTION="track")
+
+
 def point_in(code: str) -> tuple[float, float]:
     inside = to_shape(db.session.get(Region, code).boundary).representative_point()
     return inside.y, inside.x

@@ -342,7 +342,8 @@ def test_who_may_record_and_read_visits(client, village):
     assert len(logged) == 2  # the inspector's read and the discipline office's
 
 
-def test_a_phone_cannot_take_the_id_of_a_visits_fix_first(client, village):
+def test_a_phone_cannot_take_the_id_of_a_visits_fix_first(client, village, configure):
+    configure(COLLECTION="track")  # the phone's three fixes stored, whatever the hour
     headers = login(client, "insp")
     cadre = village["cadres"][0]
     first = post_visit(client, headers, visit_body([(cadre, "present")]))

@@ -1,7 +1,8 @@
 """How good a cadre's stream of fixes is over a time range: how many per local day, the
 longest silence between two fixes, accuracy, the last battery level, which device and
 client sent them; and the cadre's devices. Only fixes recorded on dates the scope sees
-the cadre on."""
+the cadre on. These are the stored fixes: under the `minimal` collection profile a few a
+day, with gaps between windows by design (docs/collection.md)."""
 from __future__ import annotations
 
 import statistics

@@ -40,12 +40,12 @@ from . import senders
 from .phone_apps import store_owntracks
 
 SUBSCRIPTION = "owntracks/+/+"  # a phone's locations; its events and commands lie deeper
-# what became of a message: its fix stored, a duplicate, or discarded by the collection
-# profile (docs/collection.md; acknowledged like the rest); dropped from an unknown or
+# what became of a message: its fix stored or a duplicate; dropped from an unknown or
 # revoked device; another _type (or an empty message: a retained one cleared); not one JSON
-# object; a fix the ingest refuses (out of range, too old, in the future)
-OUTCOMES = ("stored", "duplicate", "discarded", "unknown_device", "ignored", "malformed",
-            "rejected")
+# object; a fix the ingest refuses (out of range, too old, in the future); a fix the
+# collection profile does not keep (docs/collection.md; acknowledged like the rest)
+OUTCOMES = ("stored", "duplicate", "unknown_device", "ignored", "malformed", "rejected",
+            "discarded")
 MAX_DEVICE_ID = 2**31 - 1
 PHONE_HASH_ROUNDS = 101  # mosquitto_passwd's default; a derived password is a 256-bit key
 SERVICE_HASH_ROUNDS = 100_000  # fieldapp's own password is chosen by a person
