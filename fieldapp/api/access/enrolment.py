@@ -19,11 +19,6 @@ blp = Blueprint("enrolment", __name__, url_prefix="/api/v1",
                 description="Enrolling a cadre's phone")
 
 
-def public_base() -> str:
-    """The address put in links and QR codes: FIELDAPP_PUBLIC_URL, else this request's."""
-    return app_settings().enrolment.public_url or request.host_url.rstrip("/")
-
-
 def _phone_device(made: enrolment.PhoneDevice) -> dict:
     return {"device_id": made.device.id, "token": made.token, "cadre_id": made.cadre.id,
             "cadre_name": made.cadre.name}
@@ -47,7 +42,8 @@ def create_enrolment(body):
     return {"id": made.enrolment.id, "cadre_id": made.cadre.id, "cadre_name": made.cadre.name,
             "device_id": made.device.id, "device_token": made.device_token, "code": made.code,
             "expires_at": made.enrolment.expires_at,
-            **enrolment.links(settings.mqtt, public_base(), made)}
+            **enrolment.links(settings.mqtt, enrolment.base_url(
+                settings.enrolment.public_url, request.host_url), made)}
 
 
 @blp.route("/enrolments/redeem", methods=["POST"])

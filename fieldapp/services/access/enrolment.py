@@ -83,6 +83,15 @@ def require_enroller(scope: Scope, cadre_id: int) -> None:
             raise Forbidden(f"cadre {cadre_id} is not posted in your regions today")
 
 
+def may_enrol(scope: Scope, cadre_id: int) -> bool:
+    """`require_enroller` as a yes or no (for a page's button)."""
+    try:
+        require_enroller(scope, cadre_id)
+    except (Forbidden, NotFound):
+        return False
+    return True
+
+
 def create_enrolment(ttl, scope: Scope, cadre_id: int, label: str | None = None
                      ) -> NewEnrolment:
     """A device for the cadre and a one-time code valid for `ttl`, made by the scope's
@@ -144,6 +153,11 @@ def register_login_device(user: LoginUser, label: str | None = None) -> PhoneDev
 
 
 # ---- what the QR codes hold --------------------------------------------------------------
+
+def base_url(public_url: str, host_url: str) -> str:
+    """The address put in links and QR codes: FIELDAPP_PUBLIC_URL, else the request's."""
+    return public_url or host_url.rstrip("/")
+
 
 def phone_url(base: str, code: str) -> str:
     """The phone page's enrolment link; the code is in the fragment, which browsers never

@@ -26,6 +26,7 @@ from ...extensions import db
 from ...models import Cadre
 from ...models.types import utcnow
 from ...services.access.access_log import log_access
+from ...services.access.enrolment import may_enrol
 from ...services.findings.workflow import queue_query
 from ...services.geodata.regions import post_feature
 from ...services.ingest.fix_quality import devices_of, last_fix, quality_of
@@ -77,7 +78,8 @@ def cadre(cadre_id):
             "cadre_id": cadre_id, "from": month.first, "to": month.last}))),
         findings=list(db.session.scalars(queue_query(scope, {
             "cadre_id": cadre_id, "period": (month.first, month.last)}))),
-        reports=monthly(settings, scope, cadre_id, month.name))
+        reports=monthly(settings, scope, cadre_id, month.name),
+        may_enrol=may_enrol(scope, cadre_id))
 
 
 def _month_and_choice(args, cadre_id: int) -> tuple[Period, tuple[date, str] | None]:
