@@ -28,6 +28,7 @@ from fieldapp.services.retention.purge import purge
 from tests import media_files as files
 
 from .helpers import TOWNSHIP, VILLAGE, cadre_login, login, make_cadre, make_user
+from .page_helpers import page_login
 from .ping_helpers import phone
 from .presence_helpers import ZONE, east_of, inside, iso_week, last_full_week, send, week_of
 
@@ -314,3 +315,25 @@ def test_before_any_purge_the_log_is_an_empty_page(client, ctx):
     make_user("admin", "admin")
     body = client.get("/api/v1/retention/purges", headers=login(client, "admin")).get_json()
     assert (body["items"], body["total"]) == ([], 0)
+
+
+def test_the_console_page_lists_the_purges_for_admins(client, ctx, commuter, configure):
+    configure(PING_RETENTION_DAYS=1)
+    report = purge(app_settings())
+    assert page_login(client, "admin").status_code in (302, 303)
+    body = client.get("/console/retention").get_data(as_text=True)
+    assert f'data-purge-id="{report.log_id}" data-pings="{report.pings}"' in body
+    assert 'data-retention="1,365,365"' in body
+    assert client.get("/console/retention?page=0").status_code == 400
+    assert client.get("/console/retention?page=abc").status_code == 400
+
+
+@pytest.mark.parametrize("username", ["insp", "discipline", "commuter"])
+def test_the_console_page_is_for_admins_only(client, ctx, commuter, username):
+    assert page_login(client, username).status_code in (302, 303)
+    assert client.get("/console/retention").status_code == 404
+
+
+def test_the_console_page_asks_for_a_login(client, ctx):
+    answer = client.get("/console/retention")
+    assert answer.status_code == 302 and "/console/login" in answer.headers["Location"]

@@ -28,6 +28,7 @@ from . import (  # noqa: E402,F401  (their routes)
     enrolment,
     leaves,
     queue,
+    retention,
     spotchecks,
     summaries,
     townships,
