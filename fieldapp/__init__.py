@@ -8,8 +8,10 @@ from pathlib import Path
 
 from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from . import request_log
 from .api.schemas import MAX_BIG_ID, MAX_ID
 from .api.security import DEFAULT_SECURITY, SECURITY_SCHEMES
 from .config import SETTINGS_KEY, Settings, load_settings
@@ -167,6 +169,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(_limit_body)
     app.after_request(_safe_headers)
     app.teardown_request(close_request_connection)
+    request_log.install(app, settings["PROXY_HOPS"])
 
     from .api import register_blueprints
     from .api.ingest.fast_path import DevicePingFastPath
@@ -180,6 +183,9 @@ def create_app(config: dict | None = None) -> Flask:
     install_jobs(app)
     if settings["DEVICE_FAST_PATH"]:
         app.wsgi_app = DevicePingFastPath(app)
+    if settings["PROXY_HOPS"]:  # outermost: the fast path sees the client's address too
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["PROXY_HOPS"],
+                                x_proto=settings["PROXY_HOPS"])
     return app
 
 

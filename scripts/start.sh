@@ -46,11 +46,12 @@ Stop it with Ctrl-C. Requests are logged below.
 EOF
 # the settings bench/ingest.py measures: threads overlap PostgreSQL round trips.
 # --log-level warning: gunicorn's own boot lines are left out, its errors and the access log not.
-# --logger-class: device tokens in query strings (OsmAnd's ?id=) and Authorization values are
-# written as *** in both logs (fieldapp/serving.py).
+# --logger-class: both logs as JSON lines, each access line with its request's id; device
+# tokens in query strings (OsmAnd's ?id=) and Authorization values written as ***
+# (fieldapp/serving.py).
 "$VENV/bin/flask" worker &
 worker=$!
 trap 'kill -INT "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT
 "$VENV/bin/gunicorn" --workers "${FIELDAPP_WORKERS:-2}" --threads "${FIELDAPP_THREADS:-4}" \
     --worker-class gthread --bind "$HOST:$PORT" --log-level warning --access-logfile - \
-    --logger-class fieldapp.serving.MaskingLogger wsgi:app
+    --logger-class fieldapp.serving.JsonLogger wsgi:app

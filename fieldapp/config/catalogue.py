@@ -119,6 +119,9 @@ SETTINGS: list[Setting] = [
     Setting("JOB_LEASE_S", 60, int,
             "Seconds a worker's claim on a job lasts unless renewed; a job whose worker died "
             "is queued again this long after its last renewal"),
+    Setting("PROXY_HOPS", 0, int,
+            "Reverse proxies in front (nginx: 1) whose X-Forwarded-For, -Proto and "
+            "X-Request-ID are trusted, for login throttling and the logs. 0: none are"),
     Setting("BASEMAP_URL", "", str,
             "XYZ tile template drawn under the console's maps, e.g. "
             "https://tiles.example/{z}/{x}/{y}.png. Empty: no basemap (boundaries and fixes "

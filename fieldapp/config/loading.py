@@ -99,6 +99,8 @@ def _check(values: dict[str, Any]) -> None:
     if values["JOBS_URL"].split("://")[0] not in ("", "redis", "rediss", "sqlite"):
         raise SystemExit("fieldapp: FIELDAPP_JOBS_URL must be empty (instance/jobs.db), "
                          "sqlite:///PATH or redis://HOST:PORT/DB")
+    if not 0 <= values["PROXY_HOPS"] <= 5:
+        raise SystemExit("fieldapp: FIELDAPP_PROXY_HOPS must be 0–5 (the proxies in front)")
     if values["JOB_LEASE_S"] < 2:
         raise SystemExit("fieldapp: FIELDAPP_JOB_LEASE_S must be at least 2")
     public = urlsplit(values["PUBLIC_URL"])
