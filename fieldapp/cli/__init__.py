@@ -1,7 +1,8 @@
 """`flask` commands, a module per responsibility: setting a database up (`setup`),
 evaluating presence (`presence`), the audit log, audits and packages (`audits`), spot checks
 and challenges (`spotchecks`), OwnTracks over MQTT (`mqtt`), the background jobs' worker
-(`jobs`); `failures` turns an expected failure into one line."""
+(`jobs`), an online copy of the SQLite database (`backup`); `failures` turns an expected
+failure into one line."""
 from __future__ import annotations
 
 from flask import Flask
@@ -9,6 +10,7 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     from .audits import audit_cli
+    from .backup import backup
     from .jobs import jobs_cli, worker
     from .mqtt import mqtt_cli
     from .presence import presence_cli
@@ -18,5 +20,5 @@ def register_commands(app: Flask) -> None:
 
     for command in (geodata_cli, demo_cli, users_cli, people_cli, presence_cli, audit_cli,
                     spotcheck_cli, challenges_cli, mqtt_cli, retention_cli, jobs_cli, worker,
-                    check_db):
+                    backup, check_db):
         app.cli.add_command(command)
