@@ -58,6 +58,7 @@ def one_profile(app, label: str, cadres: int, interval_min: int
 
     from fieldapp.config import app_settings
     from fieldapp.db.connections import autocommit_connection
+    from fieldapp.extensions import db
     from fieldapp.services.ingest import senders
     from fieldapp.services.ingest.pings import ingest
     from fieldapp.services.people import registry as people
@@ -82,6 +83,7 @@ def one_profile(app, label: str, cadres: int, interval_min: int
             fixes = week_fixes(settings, cadre.id, kind, home, monday, interval_min,
                                leave if kind == "on_leave" else ())
             work.append((kind, token, list(phone_uploads(fixes, settings.ingest.batch_max))))
+        db.session.commit()  # reading the new rows began a transaction: SQLite's writers wait
         stored: dict[str, list[int]] = defaultdict(list)
         started = time.perf_counter()
         with autocommit_connection() as conn:
@@ -96,6 +98,8 @@ def one_profile(app, label: str, cadres: int, interval_min: int
 
 
 def run_backend(backend: str, args) -> None:
+    from fieldapp.extensions import db
+
     with tempfile.TemporaryDirectory() as tmp:
         url = prepare_database(backend, Path(tmp))
         try:
@@ -111,7 +115,6 @@ def run_backend(backend: str, args) -> None:
                         stored[profile][kind].extend(counts)
             for app in apps.values():
                 with app.app_context():
-                    from fieldapp.extensions import db
                     db.engine.dispose()
         finally:
             drop_database(url)

@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SMOKE_RUNS = {
     "audits": ["--backends", "spatialite", "--cadres", "6", "--weeks", "1",
                "--interval-min", "240"],
+    "collection": ["--backends", "spatialite", "--cadres", "6", "--rounds", "1",
+                   "--interval-min", "60"],
     "ingest": ["--backends", "spatialite", "--rounds", "1", "--batches", "2", "--singles", "20"],
     "evaluate": ["--backends", "spatialite", "--interval-min", "60"],
     "media": ["--backend", "spatialite", "--photos", "2", "--hashes", "1000"],
