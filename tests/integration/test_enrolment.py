@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from fieldapp.extensions import db
-from fieldapp.models import Device, PhoneEnrolment, User
+from fieldapp.models import Device, PhoneEnrolment, SenderVersion, User
 from fieldapp.services.people import registry as people
 
 from .helpers import (
@@ -282,3 +282,30 @@ def test_a_new_phone_login_after_a_password_change_works(client, ctx):
     new = device_login(client, "zhangwei", "another-password-1").get_json()["token"]
     assert client.get("/api/v1/leaves", headers=device(old)).status_code == 401
     assert client.get("/api/v1/leaves", headers=device(new)).status_code == 200
+
+
+def sender_version() -> int:
+    version = db.session.scalar(select(SenderVersion.version))
+    db.session.commit()
+    return version
+
+
+def test_a_login_change_raises_the_sender_version_and_a_login_does_not(client, ctx):
+    """Workers cache device senders under the sender version: every change of a token
+    version must raise it (migration 0012), or a cached login device would outlive it."""
+    cadre = make_cadre()
+    user = make_user("zhangwei", "cadre", cadre_id=cadre.id)
+    before = sender_version()
+    login(client, "zhangwei")
+    device_login(client, "nobody")
+    assert sender_version() == before  # logging in changes no user
+    for change in ({"password": "another-password-1"}, {"active": False}, {"active": True}):
+        before = sender_version()
+        people.update_user(user, change)
+        db.session.commit()
+        assert sender_version() > before, change
+    before = sender_version()
+    db.session.execute(text("UPDATE users SET username = 'renamed' WHERE id = :id"),
+                       {"id": user.id})
+    db.session.commit()
+    assert sender_version() == before  # a change no token version follows
