@@ -167,3 +167,95 @@ def screenshot(page, name: str, backend: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# ---- the cadre's phone page (tests/browser/test_phone.py) ---------------------------------
+
+PHONE_VIEWPORT = {"width": 360, "height": 740}
+# Check-in windows covering the whole day, so that the minimal collection profile keeps a
+# check-in whatever the hour the tests run at (the default windows leave gaps).
+ALL_DAY_WINDOWS = {"CHECKIN_WINDOWS": "00:30-12:00,12:00-23:30", "NIGHT_WINDOW": "23:30-00:30"}
+
+
+@dataclass
+class PhoneServer:
+    """A server of its own for the phone page: the console's known week, the commuter's
+    not_resident finding confirmed (so it can be appealed), windows all day long."""
+
+    base: str
+    app: object  # the same database in this process, for what the tests check in it
+    commuter_id: int
+    finding_id: int
+    nights: dict
+    monday: object
+    spare: list  # (cadre_id, village_code) of inspector1's other cadres, one per test
+
+
+@pytest.fixture(scope="session")
+def phone_server(backend, tmp_path_factory, request) -> PhoneServer:
+    from flask_migrate import upgrade
+    from sqlalchemy import or_, select
+
+    from fieldapp import create_app
+    from fieldapp.config import app_settings
+    from fieldapp.extensions import db
+    from fieldapp.models import Assignment, User
+    from fieldapp.services.access.scope import Scope
+    from fieldapp.services.findings import workflow
+    from fieldapp.services.people.demo import load_demo
+    from tests.integration.servers import SECRET
+
+    folder = tmp_path_factory.mktemp(f"phone-{backend}")
+    with empty_database(backend, folder, request) as url:
+        config = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "UPLOAD_DIR": str(folder / "uploads")}
+        app = create_app(config)  # the default windows: the known week is evaluated as usual
+        with app.app_context():
+            upgrade()
+            load_demo(PASSWORD, progress=lambda _: None)
+            settings = app_settings(app)
+            known = _known_week(settings)
+            inspector = db.session.scalar(select(User).where(User.username == "inspector1"))
+            for action, note in (("assign", "由本人核查"), ("confirm", "核实：连续多晚不在村")):
+                workflow.transition(Scope(inspector, settings.zone), known["finding_id"], action,
+                                    note)
+            taken = {known["commuter_id"], known["resident_id"]}
+            spare = [(cadre, village) for cadre, village in db.session.execute(
+                select(Assignment.cadre_id, Assignment.region_code).where(or_(*(
+                    Assignment.region_code.like(code + "%") for code in inspector.region_codes)))
+                .order_by(Assignment.cadre_id)) if cadre not in taken]
+            db.engine.dispose()
+        server_app = create_app({**config, **ALL_DAY_WINDOWS})
+        env = {f"FIELDAPP_{key}": value for key, value in ALL_DAY_WINDOWS.items()}
+        with gunicorn(url, folder, "--workers", "2", "--threads", "4",
+                      "--worker-class", "gthread", env=env) as port:
+            yield PhoneServer(base=f"http://127.0.0.1:{port}", app=server_app,
+                              commuter_id=known["commuter_id"], finding_id=known["finding_id"],
+                              nights=known["nights"], monday=known["monday"], spare=spare)
+        with server_app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture()
+def phone(chromium, phone_server):
+    """`phone(position=(lat, lon), accuracy=10)` → (page, context): a phone-sized page in a
+    fresh Chinese context with touch and granted geolocation at `position`; after the
+    test, no request may have gone to another host."""
+    contexts, guards = [], []
+
+    def open_phone(position: tuple[float, float], accuracy: float = 10.0):
+        context = chromium.new_context(
+            locale="zh-CN", viewport=PHONE_VIEWPORT, device_scale_factor=2, is_mobile=True,
+            has_touch=True, permissions=["geolocation"], timezone_id="Asia/Shanghai",
+            geolocation={"latitude": position[0], "longitude": position[1],
+                         "accuracy": accuracy})
+        guard = Guard(phone_server.base)
+        context.route("**/*", guard)
+        contexts.append(context)
+        guards.append(guard)
+        return context.new_page(), context
+
+    yield open_phone
+    for context in contexts:
+        context.close()
+    elsewhere = [url for guard in guards for url in guard.elsewhere]
+    assert not elsewhere, f"requests left the server: {elsewhere}"
