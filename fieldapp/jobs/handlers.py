@@ -7,7 +7,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from flask_babel import force_locale
@@ -20,6 +20,7 @@ from ..models import User
 from ..services.access.scope import Scope
 from ..services.audits.presence_audit import read_audit
 from ..services.presence.evaluation import evaluate
+from ..services.retention.purge import purge
 from ..services.spotchecks.challenge_answers import answer_open
 
 
@@ -67,8 +68,17 @@ def build_audit_package(job: Job, user_id: int, first: str, last: str, locale: s
     return {"file": f"{package.name}.zip", "size": package.size, "reads": package.reads}
 
 
+def purge_retention(job: Job) -> dict:
+    """Delete the fixes and media past their retention that no finding under hold rests on
+    (as `flask retention purge` does, logged with no user: the schedule)."""
+    report = purge(job.settings).as_dict()
+    return {key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in report.items()}
+
+
 HANDLERS: dict[str, Callable[..., dict]] = {
     "evaluate": evaluate_days,
     "settle_challenges": settle_challenges,
     "audit_package": build_audit_package,
+    "retention_purge": purge_retention,
 }

@@ -4,11 +4,12 @@ that fires twice, two workers, or a worker restarted asks for each once:
   periods touching the last CATCH_UP_DAYS finished days, so days missed while no worker ran,
   and fixes uploaded late, are evaluated too — one job per county, so no two evaluations of
   a county's days run at once;
-- `settle_challenges` every SETTLE_EVERY_MIN minutes while an open challenge exists.
+- `settle_challenges` every SETTLE_EVERY_MIN minutes while an open challenge exists;
+- `retention_purge` once a local date, from PURGE_AFTER on (the night, while phones sleep).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import exists, select
 
@@ -19,6 +20,7 @@ from ..services.presence.evaluation import last_finished_day
 
 CATCH_UP_DAYS = 7
 SETTLE_EVERY_MIN = 5
+PURGE_AFTER = time(2, 0)
 
 
 def due_jobs(settings: Settings, now: datetime) -> list[tuple[str, dict, str]]:
@@ -34,4 +36,7 @@ def due_jobs(settings: Settings, now: datetime) -> list[tuple[str, dict, str]]:
         slot = now.replace(second=0, microsecond=0,
                            minute=now.minute - now.minute % SETTLE_EVERY_MIN)
         due.append(("settle_challenges", {}, f"settle_challenges:{slot:%Y-%m-%dT%H:%M}"))
+    local = now.astimezone(settings.zone)
+    if local.time() >= PURGE_AFTER:
+        due.append(("retention_purge", {}, f"retention_purge:{local.date()}"))
     return due

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -88,12 +88,32 @@ def test_a_queued_job_the_queue_lost_is_queued_again(ctx, queue_file):
 
 
 def test_the_schedule_asks_for_each_countys_evaluation_once_a_day(ctx, queue_file):
-    due = due_jobs(app_settings(), utcnow())
+    due = [job for job in due_jobs(app_settings(), utcnow()) if job[0] == "evaluate"]
     assert [(task, key.split(":")[1]) for task, _, key in due] == [("evaluate", "410922")]
     ((_, args, _),) = due
     span = date.fromisoformat(args["last"]) - date.fromisoformat(args["first"])
     assert (args["region"], span.days) == ("410922", 6)
-    assert due_jobs(app_settings(), utcnow()) == due  # the same occurrence, the same key
+    assert [job for job in due_jobs(app_settings(), utcnow())  # the same occurrence, key
+            if job[0] == "evaluate"] == due
+
+
+def test_the_purge_is_asked_for_once_a_night_and_runs_as_a_job(ctx, queue_file):
+    from fieldapp.jobs.worker import execute
+    from fieldapp.models import PurgeLog
+
+    zone = app_settings().zone
+    evening = datetime(2026, 12, 1, 23, 30, tzinfo=zone)
+    assert [key for _, _, key in due_jobs(app_settings(), evening)
+            if key.startswith("retention")] == ["retention_purge:2026-12-01"]
+    early = datetime(2026, 12, 2, 1, 30, tzinfo=zone)
+    assert not [key for _, _, key in due_jobs(app_settings(), early)
+                if key.startswith("retention")]
+    run_id = jobs().enqueue("retention_purge", {}, key="retention_purge:2026-12-01")
+    execute(ctx, run_id)
+    run = db.session.get(JobRun, run_id, populate_existing=True)
+    assert run.state == "done" and run.result["pings"] == 0 and not run.result["dry_run"]
+    (log,) = db.session.scalars(select(PurgeLog)).all()
+    assert log.run_by is None and log.finished_at is not None
 
 
 def test_admins_read_jobs_others_may_not(client, ctx, queue_file):

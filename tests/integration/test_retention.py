@@ -337,3 +337,20 @@ def test_the_console_page_is_for_admins_only(client, ctx, commuter, username):
 def test_the_console_page_asks_for_a_login(client, ctx):
     answer = client.get("/console/retention")
     assert answer.status_code == 302 and "/console/login" in answer.headers["Location"]
+
+
+def test_periods_whose_fixes_were_purged_are_not_evaluated_again(ctx):
+    from fieldapp.errors import Unprocessable
+    from fieldapp.models import PurgeLog
+    from fieldapp.services.presence.evaluation import evaluate
+
+    now = utcnow()
+    cutoff = now - timedelta(days=200)
+    db.session.add(PurgeLog(started_at=now, finished_at=now, ping_cutoff=cutoff,
+                            media_cutoff=cutoff, evidence_hold_days=365, pings=5))
+    db.session.commit()
+    today = datetime.now(ZONE).date()
+    with pytest.raises(Unprocessable, match="purged by retention"):
+        evaluate(app_settings(), today - timedelta(days=180), today - timedelta(days=180))
+    run = evaluate(app_settings(), today - timedelta(days=160), today - timedelta(days=160))
+    assert run.finished_at is not None

@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterable
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...config import Settings
-from ...domain.dates import month_bounds, week_bounds
+from ...domain.dates import local_date, month_bounds, week_bounds
 from ...errors import NotFound, Unprocessable
 from ...extensions import db
-from ...models import EvaluationRun, Region, User
+from ...models import EvaluationRun, PurgeLog, Region, User
 from ...models.types import utcnow
 from ..findings.sync import sync_findings
 from .batch_findings import evaluated_findings
@@ -80,6 +80,21 @@ def default_region() -> str:
     return code
 
 
+PERIOD_REACH = timedelta(days=30)  # a month period touching a day starts at most this before
+
+
+def _require_unpurged(settings: Settings, first: date) -> None:
+    """Refuse to evaluate periods whose fixes a retention purge has deleted: their days would
+    be rewritten as without data (the records and findings written while the fixes existed
+    stay as they were)."""
+    cutoff = db.session.scalar(select(func.max(PurgeLog.ping_cutoff)).where(
+        PurgeLog.pings > 0))
+    if cutoff is not None and first - PERIOD_REACH <= local_date(cutoff, settings.zone):
+        earliest = local_date(cutoff, settings.zone) + PERIOD_REACH + timedelta(days=1)
+        raise Unprocessable(f"fixes before {cutoff:%Y-%m-%d} have been purged by retention: "
+                            f"evaluate from {earliest} on", {"from": ["fixes purged"]})
+
+
 def evaluate(settings: Settings, first: date, last: date, region: str | None = None,
              user: User | None = None,
              progress: Progress = lambda townships: townships) -> EvaluationRun:
@@ -90,6 +105,7 @@ def evaluate(settings: Settings, first: date, last: date, region: str | None = N
     limit = settings.evaluation.max_days
     if (last - first).days + 1 > limit:
         raise Unprocessable(f"at most {limit} days per evaluation", {"to": ["range too long"]})
+    _require_unpurged(settings, first)
     region = region or default_region()
     townships = townships_of(region)
     run = EvaluationRun(first_day=first, last_day=last, region_code=region,
