@@ -11,7 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import request_log
+from . import metrics, request_log
 from .api.schemas import MAX_BIG_ID, MAX_ID
 from .api.security import DEFAULT_SECURITY, SECURITY_SCHEMES
 from .config import SETTINGS_KEY, Settings, load_settings
@@ -170,6 +170,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(_safe_headers)
     app.teardown_request(close_request_connection)
     request_log.install(app, settings["PROXY_HOPS"])
+    metrics.install(app)
 
     from .api import register_blueprints
     from .api.ingest.fast_path import DevicePingFastPath

@@ -41,6 +41,7 @@ fieldapp is starting at $BASE  (database: $backend)
   API docs   $BASE/api/v1/docs   (OpenAPI: $BASE/api/v1/openapi.json)
   health     $BASE/healthz   (database reachable: $BASE/readyz)
   jobs       flask worker runs beside it (evaluations, challenges, packages: flask jobs list)
+  metrics    $BASE/metrics   (Prometheus; from this machine only)
 Stop it with Ctrl-C. Requests are logged below.
 
 EOF
@@ -49,6 +50,9 @@ EOF
 # --logger-class: both logs as JSON lines, each access line with its request's id; device
 # tokens in query strings (OsmAnd's ?id=) and Authorization values written as ***
 # (fieldapp/serving.py).
+# GET /metrics sums every gunicorn worker's counts kept here (fieldapp/metrics.py)
+export PROMETHEUS_MULTIPROC_DIR="$ROOT/instance/metrics"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 "$VENV/bin/flask" worker &
 worker=$!
 trap 'kill -INT "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT

@@ -8,6 +8,7 @@ Where each URL is handled (under /api/v1 unless it starts with /), and the servi
     /auth/token                       api/access/auth.py          → services/access/
     /access-log                       api/access/access_log.py    → services/access/access_log.py
     /healthz, /readyz                 api/health.py               → db/
+    /metrics                          api/metrics.py              → fieldapp/metrics.py
     /regions, /villages               api/geodata.py              → services/geodata/
     /cadres, /assignments, /users,
     /devices                          api/people.py               → services/people/
@@ -34,7 +35,7 @@ from ..extensions import rest_api
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import findings, geodata, health, jobs, my_data, people, retention
+    from . import findings, geodata, health, jobs, metrics, my_data, people, retention
     from .access import access_log, auth, enrolment
     from .audits import packages, presence, summaries
     from .ingest import collection, pings
@@ -48,3 +49,4 @@ def register_blueprints(app: Flask) -> None:
                 presence.blp, packages.blp, summaries.blp, plans.blp, enrolment.blp,
                 my_data.blp, retention.blp, collection.blp, jobs.blp):
         rest_api.register_blueprint(blp)
+    app.register_blueprint(metrics.blp)  # Prometheus' text, not the JSON API

@@ -122,6 +122,9 @@ SETTINGS: list[Setting] = [
     Setting("PROXY_HOPS", 0, int,
             "Reverse proxies in front (nginx: 1) whose X-Forwarded-For, -Proto and "
             "X-Request-ID are trusted, for login throttling and the logs. 0: none are"),
+    Setting("METRICS_TOKEN", "", str,
+            "Bearer token a Prometheus scraper on another machine sends for GET /metrics. "
+            "Empty: /metrics answers this machine only"),
     Setting("BASEMAP_URL", "", str,
             "XYZ tile template drawn under the console's maps, e.g. "
             "https://tiles.example/{z}/{x}/{y}.png. Empty: no basemap (boundaries and fixes "
