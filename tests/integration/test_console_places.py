@@ -205,7 +205,8 @@ def test_cadre_calendar_agrees_with_the_day_records(client, week):
         == "cadre"
 
 
-def test_the_chosen_night_draws_exactly_its_fixes_in_time_order(client, week):
+def test_the_chosen_night_draws_exactly_its_fixes_in_time_order(client, week, configure):
+    configure(COLLECTION="track")  # every fix sent is drawn: all stored
     cadre = make_cadre(VILLAGE)
     night = week + timedelta(days=2)
     morning = night + timedelta(days=1)
@@ -232,7 +233,8 @@ def test_the_chosen_night_draws_exactly_its_fixes_in_time_order(client, week):
         assert f'data-day="{morning}" data-slot="night"' in page
 
 
-def test_data_quality_is_what_was_sent(client, week):
+def test_data_quality_is_what_was_sent(client, week, configure):
+    configure(COLLECTION="track")  # what was sent is what is stored
     cadre = make_cadre(VILLAGE)
     one, three = week, week + timedelta(days=2)
     if one.month != three.month:
@@ -279,7 +281,8 @@ def test_phone_is_masked_except_for_admins(client, week):
     assert "13912340001" in html(client, f"/console/cadres/{cadre.id}")
 
 
-def test_an_inspector_sees_a_cadre_only_from_the_day_posted_to_them(client, week):
+def test_an_inspector_sees_a_cadre_only_from_the_day_posted_to_them(client, week, configure):
+    configure(COLLECTION="track")  # every fix sent is drawn: all stored
     switch = week + timedelta(days=3)
     if switch.day == 1:
         switch += timedelta(days=1)
