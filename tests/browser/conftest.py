@@ -239,8 +239,8 @@ def phone_server(backend, tmp_path_factory, request) -> PhoneServer:
 def phone(chromium, phone_server):
     """`phone(position=(lat, lon), accuracy=10)` → (page, context): a phone-sized page in a
     fresh Chinese context with touch and granted geolocation at `position`; after the
-    test, no request may have gone to another host."""
-    contexts, guards = [], []
+    test, no request may have gone to another host and no script may have failed."""
+    contexts, guards, errors = [], [], []
 
     def open_phone(position: tuple[float, float], accuracy: float = 10.0):
         context = chromium.new_context(
@@ -252,10 +252,13 @@ def phone(chromium, phone_server):
         context.route("**/*", guard)
         contexts.append(context)
         guards.append(guard)
-        return context.new_page(), context
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page, context
 
     yield open_phone
     for context in contexts:
         context.close()
     elsewhere = [url for guard in guards for url in guard.elsewhere]
     assert not elsewhere, f"requests left the server: {elsewhere}"
+    assert not errors, f"the page's scripts failed: {errors}"

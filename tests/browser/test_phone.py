@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -98,8 +98,13 @@ def test_enrol_by_link_then_check_in_inside(phone, phone_server, backend):
 
 def test_log_in_once_registers_the_phone(phone, phone_server, backend):
     page, _ = phone((30.0, 110.0))
-    page.goto(f"{phone_server.base}/m/")
+    headers = page.goto(f"{phone_server.base}/m/").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["cache-control"] == "private, no-store"
+    assert headers["x-content-type-options"] == "nosniff"
     page.wait_for_selector("body[data-ready='1'] #welcome:not([hidden])")
+    assert page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)") == \
+        f"{phone_server.base}/m/"
     shot(page, "welcome", backend)
     page.fill("#login-form input[name=username]", "cadre1")
     page.fill("#login-form input[name=password]", "wrong password")
@@ -218,13 +223,12 @@ def test_the_week_calendar_as_on_the_console(phone, phone_server, backend):
     cells = page.locator("#calendar .cell[data-date]")
     cells.first.wait_for()
     assert cells.count() == 7
-    shown_monday = cells.first.get_attribute("data-date")
-    while shown_monday != phone_server.monday.isoformat():
-        with page.expect_response(lambda r: "/me/presence" in r.url):
-            page.locator("[data-shift='-1']").tap()
-        page.wait_for_function(f"document.querySelector('#calendar .cell').dataset.date "
-                               f"!== '{shown_monday}'")
-        shown_monday = cells.first.get_attribute("data-date")
+    shown_monday = date.fromisoformat(cells.first.get_attribute("data-date"))
+    while shown_monday > phone_server.monday:  # back a week at a time
+        shown_monday -= timedelta(days=7)
+        page.locator("[data-shift='-1']").tap()
+        page.wait_for_selector(f"#calendar .cell[data-date='{shown_monday.isoformat()}']")
+    assert shown_monday == phone_server.monday
     nights = {cell.get_attribute("data-date"): cell.get_attribute("data-night")
               for cell in cells.all()}
     dates = [(phone_server.monday + timedelta(days=i)).isoformat() for i in range(7)]
@@ -271,7 +275,8 @@ def test_the_page_opens_offline(phone, phone_server, backend):
     page.goto(f"{phone_server.base}/m/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
     context.set_offline(True)
     page.reload()
     page.wait_for_selector("body[data-ready='1'] #welcome:not([hidden])")

@@ -29,7 +29,7 @@ function calendar(first, last, days) {
   const byDate = new Map();
   for (const day of days) if (!byDate.has(day.date)) byDate.set(day.date, day);
   const grid = el("div", { class: "calendar", role: "grid" },
-    ...t("weekdays").split(" ").map((name) => el("div", { class: "head", text: name })));
+    ...[0, 1, 2, 3, 4, 5, 6].map((i) => el("div", { class: "head", text: t(`weekday_${i}`) })));
   for (let i = 0; i < weekday(first); i += 1) grid.append(el("div", { class: "blank" }));
   const today = localDate();
   for (let date = first; date <= last; date = addDays(date, 1)) {

@@ -12,12 +12,14 @@ Scripts and styles are fieldapp/static/phone/ (plain ES modules); the words they
 """
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, render_template, request, url_for
 
 from ...config import app_settings
 from ...i18n import select_language
 from .shell import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY, shell_files, shell_version
-from .texts import page_config
+from .texts import page_config, web_manifest
 
 blp = Blueprint("phone", __name__, url_prefix="/m")
 
@@ -49,9 +51,8 @@ def enrol():
 
 @blp.route("/manifest.webmanifest")
 def manifest():
-    body = render_template("phone/manifest.webmanifest",
-                           icon=url_for("static", filename="phone/icon-192.png"),
-                           icon_large=url_for("static", filename="phone/icon-512.png"))
+    body = json.dumps(web_manifest({size: url_for("static", filename=f"phone/icon-{size}.png")
+                                    for size in (192, 512)}), ensure_ascii=False)
     return body, 200, {"Content-Type": "application/manifest+json; charset=utf-8"}
 
 

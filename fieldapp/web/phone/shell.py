@@ -13,7 +13,7 @@ CATALOG = STATIC.parent / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messa
 SHELL_PAGES = ("/m/", "/m/manifest.webmanifest")
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
     "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 PERMISSIONS_POLICY = "geolocation=(self), camera=(self), microphone=()"
@@ -36,7 +36,7 @@ def _files_digest() -> str:
     for url in _static_files():
         digest.update(url.encode())
         digest.update((STATIC / url.removeprefix("/static/")).read_bytes())
-    for path in (*(TEMPLATES / name for name in ("app.html", "manifest.webmanifest")),
+    for path in (TEMPLATES / "app.html",
                  Path(__file__).with_name("texts.py"), CATALOG):
         if path.exists():
             digest.update(path.read_bytes())

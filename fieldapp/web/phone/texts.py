@@ -71,7 +71,9 @@ TEXTS = {
     "day": _l("Day"),
     "night": _l("Night"),
     "not_evaluated": _l("not evaluated"),
-    "weekdays": _l("Mon Tue Wed Thu Fri Sat Sun"),
+    "weekday_0": _l("Mon"), "weekday_1": _l("Tue"), "weekday_2": _l("Wed"),
+    "weekday_3": _l("Thu"), "weekday_4": _l("Fri"), "weekday_5": _l("Sat"),
+    "weekday_6": _l("Sun"),
     "period_days": _l("%(present)s of %(required)s days, %(nights)s of %(required_nights)s "
                       "nights"),
     "slept_km": _l("slept %(km)s km away"),
@@ -125,3 +127,15 @@ def page_config(settings: Settings, language: str) -> dict:
             "appeal_days": settings.appeal_days,
             "texts": {key: str(text) for key, text in TEXTS.items()}, "labels": labels,
             "leave_kinds": list(LEAVE_KINDS), "report_kinds": list(REPORT_KINDS)}
+
+
+def web_manifest(icons: dict[int, str]) -> dict:
+    """The PWA manifest in the reader's language; `icons` maps a square size to its URL."""
+    name = str(_l("Village duty"))
+    return {"name": name, "short_name": name, "id": "/m/", "start_url": "/m/", "scope": "/m/",
+            "description": str(_l("Check in, work record, leave and your own record, for "
+                                  "village-stationed cadres")),
+            "display": "standalone", "orientation": "portrait",
+            "background_color": "#f6f4f1", "theme_color": "#b3261e",
+            "icons": [{"src": url, "sizes": f"{size}x{size}", "type": "image/png",
+                       "purpose": "any"} for size, url in icons.items()]}
