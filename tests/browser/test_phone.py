@@ -213,7 +213,8 @@ def test_leave_requested_and_cancelled_from_the_phone(phone, phone_server, backe
     assert (leave.cadre_id, leave.kind, leave.status) == (cadre, "sick", "pending")
     shot(page, "leave", backend)
     row.locator("[data-action=cancel-leave]").tap()
-    page.wait_for_selector(f"[data-list=leaves] li[data-leave-id='{leave_id}'][data-status='cancelled']")
+    page.wait_for_selector(
+        f"[data-list=leaves] li[data-leave-id='{leave_id}'][data-status='cancelled']")
     assert in_db(phone_server, lambda: db.session.get(Leave, leave_id).status) == "cancelled"
 
 
@@ -281,3 +282,20 @@ def test_the_page_opens_offline(phone, phone_server, backend):
     page.reload()
     page.wait_for_selector("body[data-ready='1'] #welcome:not([hidden])")
     assert page.locator("[data-action=check-in]").count() == 1
+
+
+def test_a_location_challenge_answered_now(phone, phone_server, backend):
+    cadre, village = phone_server.spare[6]
+    inside, _ = places(phone_server, village)
+    call(phone_server, "/api/v1/challenges", {"cadre_ids": [cadre], "deadline_minutes": 30})
+    page, _ = enrolled(phone, phone_server, cadre, inside)
+    challenge = page.locator("[data-list=challenges] li[data-challenge-id]")
+    challenge.wait_for()
+    assert ":" in challenge.locator(".countdown").inner_text()  # mm:ss left
+    shot(page, "challenge", backend)
+    challenge.locator("[data-action=answer-challenge]").tap()
+    page.wait_for_selector("#answer[data-fence='inside']")
+    page.wait_for_selector("#challenges", state="hidden")  # answered: no longer open
+    answers = in_db(phone_server, lambda: [p.challenge_id for p in db.session.scalars(
+        select(Ping).where(Ping.cadre_id == cadre))])
+    assert len(answers) == 1 and answers[0]

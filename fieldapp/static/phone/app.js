@@ -77,7 +77,8 @@ async function registered(request) {
 
 /** /m/enrol#<code>: redeem the one-time code; the code leaves the address bar first. */
 async function enrolFromFragment() {
-  const code = decodeURIComponent(location.hash.slice(1));
+  let code = location.hash.slice(1);
+  try { code = decodeURIComponent(code); } catch { /* not percent-encoded: as it is */ }
   history.replaceState(null, "", "/m/");
   if (!code) { welcome(); return; }
   welcome();

@@ -42,8 +42,10 @@ export async function checkIn(challengeId) {
     if (challengeId) body.challenge_id = String(challengeId);
     await outbox.add({ kind: "ping", id: body.id, body });
     if (await outbox.count() && !navigator.onLine) {
-      $("#answer").dataset.status = "queued";
-      toast(t("queued"));
+      const box = $("#answer");
+      box.dataset.fence = "";
+      box.dataset.status = "queued";
+      box.replaceChildren(el("span", { text: t("queued") }));
     }
   } catch (error) {
     fixLine.textContent = geoMessage(error);

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, url_for
 
 from ...config import app_settings
 from ...i18n import select_language
@@ -64,5 +64,4 @@ def service_worker():
     body = render_template("phone/sw.js", files=shell_files(),
                            version=shell_version(language))
     return body, 200, {"Content-Type": "text/javascript; charset=utf-8",
-                       "Service-Worker-Allowed": "/m/", "Vary": request.headers.get(
-                           "Vary", "Accept-Language, Cookie")}
+                       "Service-Worker-Allowed": "/m/", "Vary": "Accept-Language, Cookie"}
