@@ -27,7 +27,8 @@ def shot(page, name: str, backend: str) -> None:
     page.screenshot(path=f"{SHOTS}/{backend}-{name}.png", full_page=True)
 
 
-def call(server, path: str, body: dict | None = None, username: str = "inspector1") -> dict:
+def call(server, path: str, body: dict | None = None, username: str = "inspector1",
+         method: str | None = None) -> dict:
     token_request = urllib.request.Request(
         f"{server.base}/api/v1/auth/token", method="POST",
         data=json.dumps({"username": username, "password": PASSWORD}).encode(),
@@ -35,7 +36,7 @@ def call(server, path: str, body: dict | None = None, username: str = "inspector
     with urllib.request.urlopen(token_request, timeout=30) as answer:
         token = json.load(answer)["access_token"]
     request = urllib.request.Request(
-        f"{server.base}{path}", method="POST" if body is not None else "GET",
+        f"{server.base}{path}", method=method or ("POST" if body is not None else "GET"),
         data=json.dumps(body).encode() if body is not None else None,
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=30) as answer:
@@ -299,3 +300,21 @@ def test_a_location_challenge_answered_now(phone, phone_server, backend):
     answers = in_db(phone_server, lambda: [p.challenge_id for p in db.session.scalars(
         select(Ping).where(Ping.cadre_id == cadre))])
     assert len(answers) == 1 and answers[0]
+
+
+def test_a_revoked_phone_keeps_what_waits_and_asks_to_register_again(phone, phone_server):
+    cadre, village = phone_server.spare[7]
+    inside, _ = places(phone_server, village)
+    page, context = enrolled(phone, phone_server, cadre, inside)
+    device_id = page.evaluate("JSON.parse(localStorage.getItem('fieldapp.phone.device')).device_id")
+    context.set_offline(True)
+    page.locator("[data-action=check-in]").tap()
+    page.wait_for_selector("#pending[data-pending='1']", state="attached")
+    call(phone_server, f"/api/v1/devices/{device_id}", {"revoked": True}, username="admin",
+         method="PATCH")
+    context.set_offline(False)
+    page.wait_for_selector("#enrol-status[data-refusal='token_refused']")
+    assert page.locator("#welcome").is_visible()
+    assert page.locator("#pending").get_attribute("data-pending") == "1"  # nothing lost
+    assert in_db(phone_server, lambda: db.session.scalar(select(func.count()).select_from(
+        Ping).where(Ping.cadre_id == cadre))) == 0

@@ -22,7 +22,9 @@ export class ApiError extends Error {
 /** A network failure (no answer at all): the request may be retried with the same id. */
 export class Offline extends Error {}
 
-/** `path` under /api/v1; `json` or `form` as the body; `raw` returns the Response. */
+/** `path` under /api/v1; `json` or `form` as the body; `raw` returns the Response. A 401
+ * while registered (the device was revoked, or its login changed) is announced as the
+ * window's `device-refused` event. */
 export async function api(path, { method = "GET", json, form, raw = false } = {}) {
   const headers = { Accept: "application/json" };
   const registered = device();
@@ -42,6 +44,7 @@ export async function api(path, { method = "GET", json, form, raw = false } = {}
   }
   if (raw && response.ok) return response;
   const data = await response.json().catch(() => null);
+  if (response.status === 401 && registered) window.dispatchEvent(new Event("device-refused"));
   if (!response.ok) throw new ApiError(response.status, data, response.headers.get("Retry-After"));
   return data;
 }

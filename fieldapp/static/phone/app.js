@@ -1,7 +1,7 @@
 // The phone page: enrolment, then the tabs. Everything a cadre sees comes from the API
 // with this browser's device token; nothing of theirs is in the page itself.
-import { api, ApiError, device, keepDevice } from "./api.js";
-import { $, setStatus, t, toast } from "./config.js";
+import { api, ApiError, device, forgetDevice, keepDevice } from "./api.js";
+import { $, setStatus, t } from "./config.js";
 import { photoDelivered, showAnswer, showChallenges, showWindow, wireCheckIn } from "./checkin.js";
 import { showLeaves, wireLeave } from "./leave.js";
 import { showCalendar, showFindings, wireMine } from "./mine.js";
@@ -68,10 +68,7 @@ function start() {
 }
 
 async function registered(request) {
-  const previous = device();
-  const answer = await request();
-  if (previous && previous.cadre_id !== answer.cadre_id) await outbox.clear();  // not this cadre's entries
-  keepDevice(answer);
+  keepDevice(await request());
   start();
 }
 
@@ -126,7 +123,12 @@ function delivered(item, answer, refusal) {
 function boot() {
   outbox.on("count", showPending);
   outbox.on("delivered", delivered);
-  outbox.on("stopped", () => toast(t("token_refused")));
+  // a refused token: register again; what waits stays until this cadre's phone is back
+  window.addEventListener("device-refused", () => {
+    forgetDevice();
+    welcome(t("token_refused"));
+    $("#enrol-status").dataset.refusal = "token_refused";
+  });
   outbox.count().then(showPending);
   window.addEventListener("online", showNetwork);
   window.addEventListener("offline", showNetwork);

@@ -2,7 +2,7 @@
 // answered them, in the order they were made, and are sent again with the same ids after
 // a failure: the server stores an id once, and answers a resend `duplicate`, which counts
 // as delivered. Sent when made, when the network returns, and on a backoff timer.
-import { api, ApiError, Offline } from "./api.js";
+import { api, ApiError, device, Offline } from "./api.js";
 
 const DB_NAME = "fieldapp-phone";
 const STORE = "outbox";
@@ -30,7 +30,7 @@ async function run(mode, work) {
   });
 }
 
-const listeners = { delivered: [], count: [], stopped: [] };
+const listeners = { delivered: [], count: [] };
 export function on(event, listener) { listeners[event].push(listener); }
 function emit(event, ...args) { for (const listener of listeners[event]) listener(...args); }
 
@@ -41,9 +41,11 @@ async function first() {
 async function remove(seq) { await run("readwrite", (store) => store.delete(seq)); }
 export async function clear() { await run("readwrite", (store) => store.clear()); emit("count", 0); }
 
-/** Keep `item` ({kind: "ping"|"media"|"report", id, body, file?}) and try to send it. */
+/** Keep `item` ({kind: "ping"|"media"|"report", id, body, file?}), made by the cadre this
+ * phone is registered for, and try to send it. */
 export async function add(item) {
-  await run("readwrite", (store) => store.add({ ...item, made_at: new Date().toISOString() }));
+  const made = { ...item, cadre_id: device().cadre_id, made_at: new Date().toISOString() };
+  await run("readwrite", (store) => store.add(made));
   emit("count", await count());
   return flush();
 }
@@ -80,6 +82,13 @@ async function drain() {
     const item = await first();
     if (!item) break;
     if (!navigator.onLine) return;  // the online event sends it
+    const registered = device();
+    if (!registered) return;
+    if (item.cadre_id !== registered.cadre_id) {  // another cadre's: never sent as this one's
+      await remove(item.seq);
+      emit("count", await count());
+      continue;
+    }
     let answer = null;
     let refusal = null;
     try {
@@ -89,10 +98,7 @@ async function drain() {
         retryLater(error.retryAfter);
         return;
       }
-      if (error instanceof ApiError && error.status === 401) {
-        emit("stopped", error);  // the token is refused: keep everything, say so
-        return;
-      }
+      if (error instanceof ApiError && error.status === 401) return;  // kept: register again
       refusal = error;  // refused for good (a 4xx): sending again would not change it
     }
     failures = 0;
