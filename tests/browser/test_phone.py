@@ -24,6 +24,8 @@ SHOTS = "/tmp/phone-shots"
 
 
 def shot(page, name: str, backend: str) -> None:
+    """Save the page, after checking that it fits the phone's width (no sideways scroll)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
     page.screenshot(path=f"{SHOTS}/{backend}-{name}.png", full_page=True)
 
 

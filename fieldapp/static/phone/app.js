@@ -46,13 +46,14 @@ function showNetwork() {
   chip.hidden = navigator.onLine;
 }
 
-function welcome(message = "") {
+/** The registration screen; `settled` marks the page ready (not while a code redeems). */
+function welcome(message = "", settled = true) {
   $("#app").hidden = true;
   $("#tabs").hidden = true;
   $("#welcome").hidden = false;
   $("#who").textContent = "";
   setStatus($("#enrol-status"), message, message ? "bad" : "");
-  document.body.dataset.ready = "1";
+  if (settled) document.body.dataset.ready = "1";
 }
 
 function start() {
@@ -78,15 +79,15 @@ async function enrolFromFragment() {
   try { code = decodeURIComponent(code); } catch { /* not percent-encoded: as it is */ }
   history.replaceState(null, "", "/m/");
   if (!code) { welcome(); return; }
-  welcome();
+  welcome("", false);
   setStatus($("#enrol-status"), t("enrolling"));
   try {
     await registered(() => api("/enrolments/redeem", { method: "POST", json: { code, label: phoneLabel() } }));
   } catch (error) {
     const key = !(error instanceof ApiError) ? "offline" : error.status === 410 ? "enrol_gone"
       : error.status === 404 ? "enrol_unknown" : "enrol_failed";
-    welcome(t(key));
     $("#enrol-status").dataset.refusal = key;
+    welcome(t(key));
   }
 }
 
@@ -126,8 +127,8 @@ function boot() {
   // a refused token: register again; what waits stays until this cadre's phone is back
   window.addEventListener("device-refused", () => {
     forgetDevice();
-    welcome(t("token_refused"));
     $("#enrol-status").dataset.refusal = "token_refused";
+    welcome(t("token_refused"));
   });
   outbox.count().then(showPending);
   window.addEventListener("online", showNetwork);

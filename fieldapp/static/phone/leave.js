@@ -11,8 +11,9 @@ export async function showLeaves() {
   const today = localDate();
   list.replaceChildren(...page.items.map((leave) => {
     const item = el("li", { dataset: { leaveId: leave.id, status: leave.status } },
-      el("div", { class: "title" }, el("span", { text: `${label("leave", leave.kind)} · ${leave.starts_on} – ${leave.ends_on}` }),
+      el("div", { class: "title" }, el("span", { text: label("leave", leave.kind) }),
         el("span", { class: `badge ${leave.status}`, text: label("leave", leave.status) })),
+      el("div", { class: "dates", text: leave.starts_on === leave.ends_on ? leave.starts_on : `${leave.starts_on} – ${leave.ends_on}` }),
       el("div", { class: "meta", text: leave.reason }));
     if (leave.decision_note) item.append(el("div", { class: "meta", text: leave.decision_note }));
     if (["pending", "approved"].includes(leave.status) && leave.starts_on > today) {
