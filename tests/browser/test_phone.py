@@ -6,7 +6,9 @@ record, leave, the week calendar, an appeal, and who looked at my data."""
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
+import zipfile
 from datetime import date, timedelta
 
 import pytest
@@ -272,6 +274,11 @@ def test_who_looked_at_my_data_shows_an_inspectors_read(phone, phone_server, bac
     read.wait_for()
     assert "督查" in read.inner_text()  # inspector1's role, in the console's words
     shot(page, "privacy", backend)
+    with page.expect_download() as download:
+        page.locator("[data-action=export]").tap()
+    assert re.fullmatch(rf"fieldapp-cadre-{cadre}-\d{{8}}\.zip", download.value.suggested_filename)
+    with zipfile.ZipFile(download.value.path()) as archive:
+        assert "README.txt" in archive.namelist()
 
 
 def test_the_page_opens_offline(phone, phone_server, backend):
