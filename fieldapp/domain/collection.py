@@ -20,10 +20,6 @@ MINIMAL, TRACK = "minimal", "track"
 # One code per stored verdict; "unassigned" (no post) is kept once per instance like the rest.
 VERDICTS = ("inside", "outside", "uncertain", "unassigned")
 OUTSIDE_WINDOWS = "outside every check-in window"
-# The evaluation on SQLite reads a fix's time through julianday(), up to ~50 µs off, so a
-# fix this close to a window's edge may land in the next window (or none) there: such fixes
-# are always kept and keep nothing out, so both profiles hand the evaluation the same ones.
-EDGE_GUARD_S = 0.001
 
 
 @dataclass(frozen=True)
@@ -44,19 +40,6 @@ def window_instances(epoch_s: np.ndarray, windows: Windows, zone: ZoneInfo
     day_index, slot = window_table(days, windows, zone).locate(epoch_s)
     ordinal = np.where(slot >= 0, days[0].toordinal() + day_index, -1)
     return ordinal, slot
-
-
-def near_an_edge(epoch_s: np.ndarray, windows: Windows, zone: ZoneInfo) -> np.ndarray:
-    """Instants within EDGE_GUARD_S of a window's start or end."""
-    epoch_s = np.asarray(epoch_s, dtype=float)
-    if not len(epoch_s):
-        return np.zeros(0, dtype=bool)
-    days = _days_around(float(epoch_s.min()), float(epoch_s.max()) + 86_400, zone)
-    table = window_table(days, windows, zone)
-    edges = np.unique(np.r_[table.starts, table.ends])
-    i = np.clip(np.searchsorted(edges, epoch_s), 1, len(edges) - 1)
-    nearest = np.minimum(np.abs(epoch_s - edges[i - 1]), np.abs(edges[i] - epoch_s))
-    return nearest <= EDGE_GUARD_S
 
 
 def instance_keys(ordinal: np.ndarray, slot: np.ndarray, verdict: np.ndarray,

@@ -7,7 +7,6 @@ import numpy as np
 from fieldapp.domain.collection import (
     instance_keys,
     minimal_keeps,
-    near_an_edge,
     window_at,
     window_instances,
 )
@@ -75,10 +74,3 @@ def test_the_window_now_lies_in_and_the_next_opening():
     assert upcoming == datetime.combine(DAY, time(8), ZONE)
     window, upcoming = window_at(datetime.combine(DAY, time(6, 30), ZONE), WINDOWS, ZONE)
     assert window is None and upcoming == datetime.combine(DAY, time(8), ZONE)
-
-
-def test_fixes_on_a_window_edge_are_told_apart():
-    instants = np.array([epoch(DAY, 12), epoch(DAY, 12) + 0.0004, epoch(DAY, 12) + 0.01,
-                         epoch(DAY, 21), epoch(DAY, 6), epoch(DAY, 9)])
-    assert near_an_edge(instants, WINDOWS, ZONE).tolist() == [True, True, False, True, True,
-                                                              False]

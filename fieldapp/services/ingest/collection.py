@@ -5,8 +5,7 @@ kept in their window instance, are discarded; `track` keeps everything.
 Two queries a batch, whatever its size: the cadre's stored fixes in the window instances
 the batch touches (few: at most one per verdict and instance, plus mock fixes and
 challenge answers), and the cadre's open challenges. A fix a resend repeats (its client id
-is stored) passes on, to be answered `duplicate` by the insert. A fix on a window's very
-edge is always kept (domain/collection.EDGE_GUARD_S says why). Two requests stored at the
+is stored) passes on, to be answered `duplicate` by the insert. Two requests stored at the
 same moment may each keep a first fix of one instance: one more fix, never one fewer.
 """
 from __future__ import annotations
@@ -26,7 +25,6 @@ from ...domain.collection import (
     WindowInstance,
     instance_keys,
     minimal_keeps,
-    near_an_edge,
     window_at,
     window_instances,
 )
@@ -64,7 +62,6 @@ def discard_reasons(settings: Settings, conn: Connection, cadre_id: int, pings: 
     code = np.array([_CODE[v] for v in verdicts])
     key = instance_keys(ordinal, slot, code, windows)
     always = np.array([bool(p["mock"]) or p["challenge_id"] is not None for p in pings])
-    always |= near_an_edge(epoch, windows, zone)
     in_window = slot >= 0
     if in_window.any():
         stored = _stored_in_instances(conn, cadre_id, epoch[in_window])
@@ -96,7 +93,7 @@ def _keys_of(stored: list, windows, zone) -> np.ndarray:
     ordinal, slot = window_instances(epoch, windows, zone)
     code = np.array([_CODE.get(fence, _CODE["unassigned"]) for _, _, fence in stored])
     key = instance_keys(ordinal, slot, code, windows)
-    return key[(key >= 0) & ~near_an_edge(epoch, windows, zone)]
+    return key[key >= 0]
 
 
 def _answering_challenge(settings: Settings, conn: Connection, cadre_id: int,

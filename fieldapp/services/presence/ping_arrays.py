@@ -34,8 +34,10 @@ _POSTGRES = (
 _RECORD = np.dtype([(name, f">{kind}") for name, kind in PING_ARRAY_COLUMNS])
 
 _SQLITE = """
-  SELECT id, cadre_id, (julianday(recorded_at) - 2440587.5) * 86400.0,
-         (julianday(received_at) - 2440587.5) * 86400.0, lat, lon, orig_lat, orig_lon,
+  SELECT id, cadre_id,
+         CAST(strftime('%s', recorded_at) AS REAL) + CAST(substr(recorded_at, 20) AS REAL),
+         CAST(strftime('%s', received_at) AS REAL) + CAST(substr(received_at, 20) AS REAL),
+         lat, lon, orig_lat, orig_lon,
          coalesce(accuracy, 'NaN'), coalesce(mock, 0)
   FROM pings WHERE cadre_id IN (SELECT value FROM json_each(?))
     AND recorded_at >= ? AND recorded_at < ?
