@@ -35,7 +35,9 @@ def test_a_phone_without_a_login_asks_reads_and_cancels_its_own_leave(client, ct
     assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
     assert client.get("/api/v1/me/presence", headers=device).status_code == 200
     assert client.get("/api/v1/access-log", headers=device).status_code == 200
-    assert client.get(f"/api/v1/reports/monthly?month={date.today():%Y-%m}", headers=device).status_code == 200
+    month = f"{date.today():%Y-%m}"
+    assert client.get(f"/api/v1/reports/monthly?month={month}",
+                      headers=device).status_code == 200
 
 
 def test_a_phone_sees_only_its_cadres_data(client, ctx):

@@ -414,8 +414,8 @@ def test_a_key_that_cannot_be_created_is_a_clear_server_error(client, ctx, confi
     assert blocker.read_bytes() == b""
 
 
-def test_an_audit_package_asked_for_is_built_by_a_job(client, ctx, township_week, configure,
-                                                       tmp_path):  # noqa: F811
+def test_an_audit_package_asked_for_is_built_by_a_job(
+        client, ctx, township_week, configure, tmp_path):  # noqa: F811
     """POST answers 202 with the job; a worker builds the same package the GET gives; only
     its requester (and admins) may read the job and download the file, once it is done."""
     from fieldapp.jobs import install
