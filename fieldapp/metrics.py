@@ -1,6 +1,8 @@
 """What fieldapp measures about itself, for Prometheus (GET /metrics, api/metrics.py).
 
-Counted as it happens, in each process: request latency by endpoint. Under gunicorn each
+Counted as it happens, in each process: request latency by endpoint, and the fixes the web
+workers answered by client kind and answer (`count_pings`; the MQTT subscriber, a process of
+its own, logs its tally instead: docs/mqtt.md). Under gunicorn each
 worker counts on its own; with PROMETHEUS_MULTIPROC_DIR set (scripts/start.sh and deploy/ set
 it) the workers' counts are summed at each scrape. Read from the database at each scrape:
 background jobs by state and task (queue depth, failures), evaluation runs (how many, how
@@ -13,7 +15,7 @@ import time
 from collections.abc import Iterable
 
 from flask import Flask, g, request
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, SummaryMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
@@ -22,6 +24,20 @@ REQUEST_SECONDS = Histogram(
     "fieldapp_request_seconds", "Time to answer a request, by endpoint, method and status",
     ["endpoint", "method", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+PINGS = Counter("fieldapp_pings", "Fixes answered, by client kind and answer",
+                ["client", "status"])
+ANSWERS = {"accepted": "accepted", "duplicate": "duplicates", "rejected": "rejected",
+           "discarded": "discarded"}  # status → its count in an ingest answer
+
+
+def count_pings(client: str, answer: dict) -> None:
+    """Count one ingest answer ({"accepted": n, "duplicates": n, …}) for `client`: native,
+    owntracks, osmand or traccar."""
+    for status, count_key in ANSWERS.items():
+        if answer.get(count_key):
+            PINGS.labels(client, status).inc(answer[count_key])
+
+
 def install(app: Flask) -> None:
     @app.before_request
     def _start_clock():

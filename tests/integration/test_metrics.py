@@ -1,7 +1,8 @@
 """GET /metrics: Prometheus' text format, for this machine or a scraper with the token only;
 request latency by endpoint, jobs by state, evaluation runs and the pool from the database."""
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from fieldapp.config import app_settings
@@ -9,6 +10,7 @@ from fieldapp.jobs import install, jobs
 from fieldapp.services.presence.evaluation import evaluate
 
 from .helpers import admin_headers
+from .ping_helpers import phone, ping, village_points
 
 
 def families(text: str) -> dict:
@@ -62,3 +64,32 @@ def test_metrics_answer_only_this_machine_or_the_token(client, ctx, configure):
         "Authorization": "Bearer wrong"}).status_code == 404
     assert client.get("/metrics", environ_base=remote, headers={
         "Authorization": "Bearer scrape-secret-0123456789"}).status_code == 200
+
+
+def pings_counted(found: dict, client: str) -> dict:
+    return {s.labels["status"]: s.value for s in found["fieldapp_pings"].samples
+            if s.name == "fieldapp_pings_total" and s.labels["client"] == client}
+
+
+@pytest.mark.device_paths
+def test_fixes_are_counted_by_client_and_answer(client, ctx, configure):
+    configure(COLLECTION="track")
+    _, device = phone()
+    (lat, lon), _ = village_points()
+    before = pings_counted(scrape(client), "native")
+    first = ping(lat, lon)
+    answer = client.post("/api/v1/pings", headers=device, json={"pings": [
+        first, first, ping(lat, lon, minutes_ago=20), {"id": "bad", "lat": "x"}]})
+    assert answer.status_code == 200, answer.get_json()
+    client.post("/api/v1/pings", headers=device, json=first)  # resent
+    after = pings_counted(scrape(client), "native")
+    assert {k: after.get(k, 0) - before.get(k, 0) for k in ("accepted", "duplicate",
+                                                          "rejected")} == {
+        "accepted": 2, "duplicate": 2, "rejected": 1}
+    token = device["Authorization"].split()[1]
+    osmand = pings_counted(scrape(client), "osmand").get("accepted", 0)
+    moment = int(datetime.now(UTC).timestamp()) - 60
+    sent = client.get(f"/api/v1/ingest/osmand?id={token}&lat={lat}&lon={lon}"
+                      f"&timestamp={moment}")
+    assert sent.status_code == 200
+    assert pings_counted(scrape(client), "osmand")["accepted"] == osmand + 1

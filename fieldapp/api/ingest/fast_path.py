@@ -26,6 +26,7 @@ from ...errors import (
     too_deep_response,
     unavailable_response,
 )
+from ...metrics import count_pings
 from ...services.ingest.device_pings import ingest_from_device
 from ...services.ingest.senders import device_token
 
@@ -74,7 +75,9 @@ class DevicePingFastPath:
                 return unavailable_response()
             log.exception("unhandled error")
             return error_response(500, INTERNAL_ERROR)
-        return f"{self.app.json.dumps(result.as_dict(), separators=(',', ':'))}\n".encode()
+        answer = result.as_dict()
+        count_pings("native", answer)
+        return f"{self.app.json.dumps(answer, separators=(',', ':'))}\n".encode()
 
     def _json_or_none(self, data: bytes) -> object:
         try:

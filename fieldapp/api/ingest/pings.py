@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 
 from ...config import app_settings
 from ...db.connections import request_connection
+from ...metrics import count_pings
 from ...services.access.access_log import log_access
 from ...services.ingest import phone_apps, pings
 from ...services.ingest.ping_queries import ping_dict, ping_feature, pings_query
@@ -52,7 +53,9 @@ def post_pings():
     """Store one ping or a batch of up to 1000; answers per item."""
     settings = app_settings()
     items = pings.items_of(request.get_json(silent=True), settings.ingest.batch_max)
-    return pings.ingest(settings, request_connection(), g.sender, items).as_dict()
+    answer = pings.ingest(settings, request_connection(), g.sender, items).as_dict()
+    count_pings("native", answer)
+    return answer
 
 
 @blp.route("/pings", methods=["GET"])
@@ -85,9 +88,11 @@ def owntracks():
     """OwnTracks HTTP mode. Basic auth: username = device id, password = device token."""
     auth = request.authorization
     message = request.get_json(silent=True) if request.get_data() else {}  # None: not JSON
-    phone_apps.ingest_owntracks(app_settings(), request_connection(),
-                                auth.username if auth else None,
-                                auth.password if auth else None, message)
+    result = phone_apps.ingest_owntracks(app_settings(), request_connection(),
+                                         auth.username if auth else None,
+                                         auth.password if auth else None, message)
+    if result is not None:
+        count_pings("owntracks", result.as_dict())
     return []
 
 
@@ -101,10 +106,11 @@ def osmand():
     As Traccar's own decoder reads it: a JSON body by its content type, else the query
     string, else (an empty query) the body as a query string, form-encoded or not."""
     if request.is_json:
-        phone_apps.ingest_osmand(app_settings(), request_connection(),
-                                 body=request.get_json(silent=True))
+        result = phone_apps.ingest_osmand(app_settings(), request_connection(),
+                                          body=request.get_json(silent=True))
     else:
         params = request.args.to_dict() or request.form.to_dict() or dict(
             parse_qsl(request.get_data(as_text=True)))
-        phone_apps.ingest_osmand(app_settings(), request_connection(), params=params)
+        result = phone_apps.ingest_osmand(app_settings(), request_connection(), params=params)
+    count_pings("traccar" if request.is_json else "osmand", result.as_dict())
     return "", 200, {"Content-Type": "text/plain"}

@@ -25,16 +25,17 @@ UNKNOWN_DEVICE = "unknown or revoked device"
 
 
 def ingest_owntracks(settings: Settings, conn: Connection, device_id: str | None,
-                     token: str | None, message: object) -> None:
+                     token: str | None, message: object) -> pings.IngestResult | None:
     """One OwnTracks message sent with Basic auth (user = device id, password = token);
     `message` is the parsed JSON body ({} for an empty one, None if it was not JSON).
-    Only `_type: location` messages carry a fix; the others are accepted and ignored."""
+    Only `_type: location` messages carry a fix (its answer); the others are accepted and
+    ignored (None)."""
     device = None
     if device_id and device_id.isdigit() and token:
         device = senders.by_device(settings, conn, token, int(device_id))
     if device is None:
         raise Unauthorized(UNKNOWN_DEVICE)
-    store_owntracks(settings, conn, device, message)
+    return store_owntracks(settings, conn, device, message)
 
 
 def store_owntracks(settings: Settings, conn: Connection, device: senders.Sender,
