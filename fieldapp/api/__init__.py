@@ -28,6 +28,10 @@ Where each URL is handled (under /api/v1 unless it starts with /), and the servi
                                       api/spotchecks/plans.py     → services/spotchecks/
     /challenges, /me/challenges       api/spotchecks/challenges.py → services/spotchecks/
     /jobs                             api/jobs.py                 → services/jobs/, jobs/
+    /enrolments, /auth/device         api/access/enrolment.py     → services/access/enrolment.py
+    /me/collection                    api/ingest/collection.py    → services/ingest/collection.py
+    /me/export                        api/my_data.py              → services/people/my_data.py
+    /retention/purges                 api/retention.py            → services/retention/
 """
 from flask import Flask
 

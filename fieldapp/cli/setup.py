@@ -73,7 +73,8 @@ def demo_load(no_pings, interval_min, cadres):
         click.echo(f"week {week.week} ({week.first}..{week.last}): {week.cadres} phones "
                    f"({week.devices_created} registered now), {week.leaves_created} leaves "
                    f"filed; {week.sent:,} fixes sent: {week.stored:,} stored, "
-                   f"{week.duplicates:,} duplicates, {week.rejected:,} rejected")
+                   f"{week.duplicates:,} duplicates, {week.rejected:,} rejected, "
+                   f"{week.discarded:,} discarded")
         evaluated = week.evaluation
         click.echo("evaluated: " + (
             f"{evaluated.get('raised', 0)} findings raised, {evaluated.get('updated', 0)} "

@@ -1,5 +1,6 @@
 """Server-rendered pages: the supervisors' console under /console/ (Jinja + htmx, Leaflet
-maps). Same services and the same scope as api/; cookie sessions with CSRF on every form.
+maps), and the cadre's phone page under /m/. Same services and the same scope as api/;
+the console has cookie sessions with CSRF on every form.
 
 Where each page is handled (templates in web/templates/console/):
 
@@ -17,6 +18,11 @@ Where each page is handled (templates in web/templates/console/):
     /console/summaries                      web/console/summaries.py  → services/audits/
     /console/spotchecks, /spotchecks/<id>   web/console/spotchecks.py → services/spotchecks/
     /console/challenges                     web/console/challenges.py → services/spotchecks/
+    /console/cadres/<id>/enrol              web/console/enrolment.py  → services/access/enrolment.py
+    /console/retention                      web/console/retention.py  → services/retention/
+    /m/, /m/enrol, /m/manifest.webmanifest, /m/sw.js
+                                            web/phone/ (the cadre's phone page; its data come
+                                            from the API, with the phone's device token)
 """
 from __future__ import annotations
 
