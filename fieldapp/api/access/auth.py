@@ -17,6 +17,19 @@ from ..security import OPEN, login_required
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in and out")
 
+def checked_login(username: str, password: str) -> logins.LoginUser:
+    """The login these credentials open, counted by the login throttle: 401 if they open
+    none, 429 (with Retry-After) while the address or the account is throttled."""
+    settings = app_settings().login
+    user = logins.log_in(settings, logins.counters_for(settings, request_connection),
+                         request_connection(), request.remote_addr or "", username, password)
+    if isinstance(user, logins.Throttled):
+        raise TooManyRequests(user.message, retry_after=user.retry_after)
+    if user is None:
+        raise Unauthorized("invalid username or password")
+    return user
+
+
 @blp.route("/token", methods=["POST"])
 @blp.doc(security=OPEN)
 @blp.arguments(Credentials)
@@ -31,15 +44,7 @@ def token(credentials):
     the address, or the account, is answered 429 until its window ends, without the
     password being checked.
     """
-    settings = app_settings().login
-    user = logins.log_in(settings, logins.counters_for(settings, request_connection),
-                         request_connection(),
-                         request.remote_addr or "", credentials["username"],
-                         credentials["password"])
-    if isinstance(user, logins.Throttled):
-        raise TooManyRequests(user.message, retry_after=user.retry_after)
-    if user is None:
-        raise Unauthorized("invalid username or password")
+    user = checked_login(credentials["username"], credentials["password"])
     ttl = current_app.config["TOKEN_TTL_S"]
     access = create_access_token(identity=str(user.id),
                                  additional_claims=logins.token_claims(user))

@@ -6,14 +6,12 @@
 """
 from flask import g, request
 from flask_smorest import Blueprint
-from werkzeug.exceptions import TooManyRequests
 
 from ...config import app_settings
-from ...db.connections import request_connection
-from ...errors import Unauthorized
-from ...services.access import enrolment, logins
+from ...services.access import enrolment
 from ..schemas.enrolment import EnrolmentIn, EnrolmentOut, PhoneDeviceOut, PhoneLoginIn, RedeemIn
 from ..security import OPEN, login_required
+from .auth import checked_login
 
 blp = Blueprint("enrolment", __name__, url_prefix="/api/v1",
                 description="Enrolling a cadre's phone")
@@ -69,12 +67,5 @@ def device_login(body):
     device of that cadre (403 for any other role). The device is refused from the moment
     the login's password, role, cadre or active flag changes. Throttled as /auth/token is,
     by the same counters."""
-    settings = app_settings().login
-    user = logins.log_in(settings, logins.counters_for(settings, request_connection),
-                         request_connection(), request.remote_addr or "", body["username"],
-                         body["password"])
-    if isinstance(user, logins.Throttled):
-        raise TooManyRequests(user.message, retry_after=user.retry_after)
-    if user is None:
-        raise Unauthorized("invalid username or password")
+    user = checked_login(body["username"], body["password"])
     return _phone_device(enrolment.register_login_device(user, body.get("label")))
