@@ -12,6 +12,7 @@ from ..db.connections import request_connection
 from ..errors import Forbidden, Unauthorized, Unprocessable
 from ..extensions import db, jwt
 from ..models import User
+from ..services.access.enrolment import acts_for_cadre
 from ..services.access.logins import token_revoked
 from ..services.access.scope import Scope, device_principal
 from ..services.ingest import senders
@@ -51,9 +52,10 @@ def _load_user() -> User:
 def login_required(*roles: str, devices: bool = False):
     """Require a bearer token; with `roles`, one of them. Sets g.user and g.scope.
 
-    With `devices`, a cadre's phone may call with `Authorization: Device <token>` instead
-    (an endpoint about the caller's own data: the cadre's phone page and the phone apps);
-    it acts as that cadre (`device_principal`), and g.device_id names the phone."""
+    With `devices`, a cadre's phone page may call with `Authorization: Device <token>`
+    instead (an endpoint about the caller's own data); it acts as that cadre
+    (`device_principal`), and g.device_id names the phone. A device made for the phone
+    apps is refused here (403, `acts_for_cadre`)."""
 
     def decorator(view):
         @wraps(view)
@@ -62,6 +64,10 @@ def login_required(*roles: str, devices: bool = False):
             g.device_id = None
             if devices and token is not None:
                 sender = senders.require_device(app_settings(), request_connection(), token)
+                if not acts_for_cadre(sender.device_id):
+                    raise Forbidden("this device sends locations only (OwnTracks, Traccar "
+                                    "Client); the phone page is enrolled with its own link "
+                                    "or the cadre's login")
                 user, g.device_id = device_principal(sender.cadre_id), sender.device_id
             else:
                 user = _load_user()

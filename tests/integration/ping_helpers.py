@@ -10,7 +10,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Region
 from fieldapp.services.people import registry as people
 
-from .helpers import VILLAGE, make_cadre
+from .helpers import VILLAGE, make_cadre, make_user
 
 
 def phone(**post):
@@ -18,6 +18,19 @@ def phone(**post):
     cadre = make_cadre(**post)
     _, token = people.create_device(cadre.id)
     return cadre, {"Authorization": f"Device {token}"}
+
+
+def page_phone(**post):
+    """A cadre posted to a village, and the headers of a phone page enrolled for them by
+    link (a device that acts for its cadre, unlike `phone`'s app device)."""
+    from fieldapp.services.access import enrolment
+    from fieldapp.services.access.scope import Scope
+
+    cadre = make_cadre(**post)
+    enroller = make_user(f"enroller-{uuid.uuid4().hex[:8]}", "admin")
+    made = enrolment.create_enrolment(timedelta(minutes=5), Scope(enroller), cadre.id)
+    redeemed = enrolment.redeem(made.code, "phone page")
+    return cadre, {"Authorization": f"Device {redeemed.token}"}
 
 
 def village_points():

@@ -19,7 +19,7 @@ from fieldapp.services.people import registry as people
 from fieldapp.services.presence import evaluation, leaves
 
 from .helpers import VILLAGE, login, make_cadre, make_user
-from .ping_helpers import phone, ping, village_points
+from .ping_helpers import page_phone, phone, ping, village_points
 from .presence_helpers import east_of, inside, iso_week, last_full_week
 
 BEHAVIOURS = ("compliant", "commuting", "absent", "silent", "on_leave", "coarse", "mock",
@@ -204,7 +204,7 @@ def test_fixes_that_may_answer_an_open_challenge_are_kept(client, configure):
 @pytest.mark.parametrize("profile", ["minimal", "track"])
 def test_me_collection_for_the_phone_page(client, configure, profile):
     configure(COLLECTION=profile)
-    cadre, device = phone()
+    cadre, device = page_phone()
     make_user("cadre", "cadre", cadre_id=cadre.id)
     for headers in (device, login(client, "cadre")):
         answer = client.get("/api/v1/me/collection", headers=headers)

@@ -8,10 +8,12 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import Appeal, Device, Leave
+from fieldapp.services.access import enrolment
+from fieldapp.services.access.scope import Scope
 from fieldapp.services.people import registry as people
 
 from .helpers import TOWNSHIP, VILLAGE, login, make_cadre, make_user
-from .ping_helpers import phone
+from .ping_helpers import page_phone, phone, ping, village_points
 from .presence_helpers import east_of, inside, iso_week, last_full_week, send, week_of
 
 
@@ -23,7 +25,7 @@ def _leave(client, headers, starts_in_days=3):
 
 
 def test_a_phone_without_a_login_asks_reads_and_cancels_its_own_leave(client, ctx):
-    cadre, device = phone()
+    cadre, device = page_phone()
     asked = _leave(client, device)
     assert asked.status_code == 201, asked.get_json()
     leave = asked.get_json()
@@ -41,8 +43,8 @@ def test_a_phone_without_a_login_asks_reads_and_cancels_its_own_leave(client, ct
 
 
 def test_a_phone_sees_only_its_cadres_data(client, ctx):
-    _, device = phone()
-    other, other_device = phone(name="李娜")
+    _, device = page_phone()
+    other, other_device = page_phone(name="李娜")
     _leave(client, other_device)
     (theirs,) = db.session.scalars(select(Leave.id).where(Leave.cadre_id == other.id))
     assert client.get("/api/v1/leaves", headers=device).get_json()["total"] == 0
@@ -56,14 +58,30 @@ def test_a_phone_sees_only_its_cadres_data(client, ctx):
 @pytest.mark.parametrize("path", ["/api/v1/cadres", "/api/v1/users", "/api/v1/presence",
                                   "/api/v1/spotchecks/plans", "/api/v1/audits/presence"])
 def test_a_device_token_opens_nothing_but_the_cadre_self_endpoints(client, ctx, path):
-    _, device = phone()
+    _, device = page_phone()
     assert client.get(path, headers=device).status_code == 401
 
 
+@pytest.mark.parametrize("path", ["/api/v1/me/presence", "/api/v1/me/export", "/api/v1/flags",
+                                  "/api/v1/leaves", "/api/v1/access-log",
+                                  "/api/v1/me/collection"])
+def test_a_device_made_for_the_phone_apps_sends_fixes_but_reads_nothing(client, ctx, path):
+    """Whoever enrolled OwnTracks or Traccar Client (or made a device by the API) holds its
+    token: it must not open the cadre's own data nor speak for them."""
+    _, app_device = phone()
+    assert client.get(path, headers=app_device).status_code == 403
+    assert client.post("/api/v1/leaves", headers=app_device, json={
+        "kind": "personal", "starts_on": "2026-12-20", "ends_on": "2026-12-20",
+        "reason": "x"}).status_code == 403
+    (lat, lon), _ = village_points()
+    assert client.post("/api/v1/pings", headers=app_device,
+                       json=ping(lat, lon)).status_code == 200
+
+
 def test_a_revoked_or_unknown_phone_is_refused(client, ctx):
-    cadre, device = phone()
-    people.revoke_device(db.session.scalars(select(Device).where(
-        Device.cadre_id == cadre.id)).one())
+    cadre, device = page_phone()
+    for device_row in db.session.scalars(select(Device).where(Device.cadre_id == cadre.id)):
+        people.revoke_device(device_row)
     assert _leave(client, device).status_code == 401
     assert client.get("/api/v1/me/presence", headers={
         "Authorization": "Device not-a-token"}).status_code == 401
@@ -81,7 +99,9 @@ def confirmed(client, ctx, configure):
         commuter = make_cadre(name="通勤")
         if with_login:
             make_user("commuter", "cadre", cadre_id=commuter.id)
-        _, token = people.create_device(commuter.id)
+        made = enrolment.create_enrolment(timedelta(minutes=5), Scope(make_user(
+            "enroller", "admin")), commuter.id)
+        token = enrolment.redeem(made.code).token
         send(commuter.id, week_of(week, inside(VILLAGE), east_of(VILLAGE, 5000)))
         make_user("admin", "admin")
         make_user("insp", "inspector", regions=[TOWNSHIP])

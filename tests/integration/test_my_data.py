@@ -19,7 +19,7 @@ from fieldapp.services.people import my_data
 from tests import media_files as files
 
 from .helpers import TOWNSHIP, VILLAGE, cadre_login, login, make_cadre, make_user
-from .ping_helpers import phone
+from .ping_helpers import page_phone
 from .presence_helpers import east_of, inside, iso_week, last_full_week, send, week_of
 
 TABLES = ("fixes", "media", "work_reports", "day_records", "period_summaries", "findings",
@@ -55,7 +55,7 @@ def two_cadres(client, ctx, configure):
     configure(MAX_BACKFILL_DAYS=60, LATE_UPLOAD_HOURS=24 * 90.0)
     week = last_full_week()
     cadre, headers = cadre_login(client, "commuter", name="通勤")
-    neighbour, neighbour_phone = phone(name="李娜")
+    neighbour, neighbour_phone = page_phone(name="李娜")
     send(cadre.id, week_of(week, inside(VILLAGE), east_of(VILLAGE, 5000)))
     send(neighbour.id, week_of(week, inside(VILLAGE), inside(VILLAGE)))
     make_user("admin", "admin")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode, urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
 from ...config import MqttSettings
 from ...domain.dates import local_date
@@ -138,6 +138,16 @@ def _check_redeemable(enrolment: PhoneEnrolment, now: datetime) -> None:
                    {"code": ["expired"]})
     if db.session.get(Device, enrolment.device_id).revoked_at is not None:
         raise Gone("the device of this enrolment has been revoked", {"code": ["revoked"]})
+
+
+def acts_for_cadre(device_id: int) -> bool:
+    """Whether a device may read and act as its cadre (the phone page): one that redeemed
+    an enrolment link, or that a cadre's login registered. A device made for OwnTracks or
+    Traccar Client (an enrolment's own, or `POST /devices`) only sends fixes and media:
+    whoever made it has its token, and must not read the cadre's data or speak for them."""
+    return bool(db.session.scalar(select(
+        exists().where(Device.id == device_id, Device.user_id.is_not(None))
+        | exists().where(PhoneEnrolment.redeemed_device_id == device_id))))
 
 
 def register_login_device(user: LoginUser, label: str | None = None) -> PhoneDevice:
