@@ -9,7 +9,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.elements import TextClause
 
-from .engines import AUTOCOMMIT_ENGINE
+from ..extensions import db
+from .engines import AUTOCOMMIT_ENGINE, STATEMENT_TRANSACTIONS
 
 
 def autocommit_connection() -> Connection:
@@ -20,6 +21,15 @@ def autocommit_connection() -> Connection:
     of from the first read to the end of the request.
     """
     return current_app.extensions[AUTOCOMMIT_ENGINE].connect()
+
+
+def read_without_write_lock() -> None:
+    """End the session's transaction and begin the next without SQLite's write lock, for a
+    long read (an audit file, an evidence package): its BEGIN IMMEDIATE would hold every
+    writer, every other request's too, until the read ends. Each statement then reads on
+    its own; on PostgreSQL, where reads lock no writer, nothing changes."""
+    db.session.commit()
+    db.session.connection(execution_options={STATEMENT_TRANSACTIONS: True})
 
 
 class LazyAutocommitConnection:

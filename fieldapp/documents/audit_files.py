@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from ..config import Settings
+from ..db.connections import read_without_write_lock
 from ..services.access.scope import Scope
 from .audit_pdf import audit_pdf
 from .audit_table import audit_csv
@@ -20,6 +21,7 @@ def audit_file(settings: Settings, scope: Scope, audit: dict, fmt: str,
     """`audit` (as services/audits/presence_audit returns it) as `fmt`: text for json and
     csv, bytes for xlsx and pdf. `progress(items, what)` wraps what a long file is built
     over (the PDF's cadres)."""
+    read_without_write_lock()
     if fmt == "json":
         return audit_json(audit)
     if fmt == "csv":

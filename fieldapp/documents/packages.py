@@ -34,6 +34,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..config import Settings
+from ..db.connections import read_without_write_lock
 from ..errors import Unprocessable
 from ..i18n import finding_summary, label
 from ..models import Finding, MediaItem, Ping
@@ -98,6 +99,7 @@ class Package:
 
 def finding_package(settings: Settings, scope: Scope, flag_id: int) -> Package:
     """The package of one finding the reader may see (404 otherwise)."""
+    read_without_write_lock()
     finding = visible_finding(scope, flag_id)
     cadre = cadre_cards([finding.cadre_id]).get(finding.cadre_id, {})
     description = _("Evidence of finding %(id)s (%(kind)s) about %(cadre)s, %(first)s to "
@@ -123,6 +125,7 @@ def _finding_audit(settings: Settings, scope: Scope, finding: Finding) -> dict |
 def audit_package(settings: Settings, scope: Scope, audit: dict) -> Package:
     """The package of a presence audit (as services/audits/presence_audit returns it):
     its report, and every finding it counts with their evidence."""
+    read_without_write_lock()
     if audit["region"]:
         subject, what = audit["region"], f"{audit['region_name'] or ''} {audit['region']}"
     else:
