@@ -6,12 +6,16 @@ fieldapp/jobs/).
                                  whoever asked for it
     GET /api/v1/jobs/<id>/file   the file it built (an audit package): the same
 """
+from datetime import date
+
 from flask import current_app, g, send_file
 from flask_smorest import Blueprint
 
+from ..config import app_settings
 from ..errors import Conflict, NotFound
 from ..jobs import files_of
 from ..services.access.access_log import log_reads
+from ..services.audits.presence_audit import check_subject
 from ..services.jobs import runs
 from .pagination import paginated
 from .schemas import jobs as s
@@ -53,6 +57,11 @@ def job_file(job_id):
     """The file a finished job built (an audit's evidence package); 409 until it is done.
     Access-logged for each cadre whose data it holds, as a package download is."""
     run = _own_job(job_id)
+    if run.task == "audit_package":  # readable only while the reader's scope still covers it
+        args = run.args
+        check_subject(app_settings(), g.scope, date.fromisoformat(args["first"]),
+                      date.fromisoformat(args["last"]), args.get("region"),
+                      args.get("cadre_id"))
     if run.state != "done":
         raise Conflict(f"job {job_id} is {run.state}" + (f": {run.error}" if run.error else ""))
     path = files_of(current_app) / f"{run.id}.zip"

@@ -62,7 +62,8 @@ def build_audit_package(job: Job, user_id: int, first: str, last: str, locale: s
         package = audit_package(job.settings, scope, audit)
     job.files.mkdir(parents=True, exist_ok=True)
     partial = job.file.with_suffix(".part")
-    with package.file, open(partial, "wb") as out:
+    with package.file, open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                                "wb") as out:  # someone's locations: the service's only
         shutil.copyfileobj(package.file, out)
     os.replace(partial, job.file)  # a crash leaves a .part the re-run overwrites
     return {"file": f"{package.name}.zip", "size": package.size, "reads": package.reads}

@@ -466,3 +466,30 @@ def test_an_audit_package_asked_for_is_built_by_a_job(
     audited = db.session.scalars(select(AccessLog).where(
         AccessLog.resource == "audit_presence")).all()
     assert {r.params["format"] for r in audited} == {"package"}
+
+
+def test_a_built_package_is_not_handed_to_a_reader_who_lost_its_region(
+        client, ctx, township_week, configure, tmp_path):  # noqa: F811
+    import stat
+
+    from fieldapp.jobs import files_of, install
+    from fieldapp.jobs.worker import execute
+    from fieldapp.models import User
+    from fieldapp.services.people import registry as people
+
+    configure(JOBS_URL=f"sqlite:///{tmp_path / 'jobs.db'}")
+    ctx.extensions.pop("fieldapp.jobs")
+    install(ctx)
+    user = make_user("insp", "inspector", regions=[TOWNSHIP])
+    insp = login(client, "insp")
+    week = iso_week(township_week["monday"])
+    job = client.post("/api/v1/audits/presence/package", headers=insp,
+                      json={"region": TOWNSHIP, "week": week}).get_json()
+    execute(ctx, job["id"])
+    file_url = f"/api/v1/jobs/{job['id']}/file"
+    assert client.get(file_url, headers=insp).status_code == 200
+    mode = (files_of(ctx) / f"{job['id']}.zip").stat().st_mode
+    assert stat.S_IMODE(mode) == 0o600, oct(mode)  # someone's locations: the service's only
+    people.update_user(db.session.get(User, user.id), {"regions": [OTHER_VILLAGE[:9]]})
+    moved = login(client, "insp")
+    assert client.get(file_url, headers=moved).status_code in (403, 404)
