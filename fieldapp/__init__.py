@@ -225,8 +225,11 @@ def _safe_headers(response):
     """`X-Content-Type-Options: nosniff` on every answer (error responses set it too, and
     the device fast path on its own answers); an answer to a request with credentials, or
     a page (someone's data, or a form with their CSRF token), is never for a shared cache.
-    (Not `session.accessed`: Flask 3.1.3 sets it on any touch of the proxy, that test too.)"""
+    No answer may be framed by another site (a console form clicked through an invisible
+    frame). (Not `session.accessed`: Flask 3.1.3 sets it on any touch of the proxy, that
+    test too.)"""
     response.headers.setdefault(*NOSNIFF)
+    response.headers.setdefault("X-Frame-Options", "DENY")
     if "Authorization" in request.headers or request.path.startswith(PAGE_PREFIXES):
         response.headers.setdefault("Cache-Control", "private, no-store")
     return response

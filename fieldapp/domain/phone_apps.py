@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from .pings import Rejected
 
 KNOTS_TO_MS = 1852 / 3600
+RESEND_SLOT_S = 600  # a request without a timestamp resent within these seconds is one fix
 KMH_TO_MS = 1000 / 3600
 
 
@@ -25,14 +26,19 @@ def _float(value, name: str) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise Rejected(f"{name} {value!r} is not a number") from None
+        raise Rejected(f"{name} {str(value)[:40]!r} is not a number") from None
+    except OverflowError:  # an integer of hundreds of digits
+        raise Rejected(f"{name} is out of range") from None
     if not math.isfinite(number):
         raise Rejected(f"{name} must be finite")
     return number
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+    try:
+        return moment.astimezone(UTC).isoformat()
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        raise Rejected(f"timestamp {moment.isoformat()} is out of range") from None
 
 
 def _from_epoch(seconds: float) -> datetime:
@@ -57,7 +63,7 @@ def owntracks_location(message: dict, device_id: int) -> dict:
         "lat": lat, "lon": lon, "crs": "wgs84",
         "accuracy": accuracy or None,  # omitted means 0, which no real fix has: unknown
         "altitude": _float(message.get("alt", 0), "alt"),
-        "speed": velocity * KMH_TO_MS,
+        "speed": None if velocity is None else velocity * KMH_TO_MS,
         "heading": _float(message.get("cog"), "cog"),
         "battery": _float(message.get("batt"), "batt"),
         "provider": "owntracks",
@@ -105,11 +111,11 @@ def osmand_query(params: dict, received_at: datetime) -> tuple[str, dict, str]:
 
     Without `timestamp` the fix takes `received_at` and the clock is "receipt", else
     "device". Its client id must still make a resend a duplicate, and a resend is received
-    later, so it cannot come from the receipt time: it is a digest of the parameters as
-    sent but the device token (a resend repeats them exactly) and the UTC date of receipt,
-    so an identical report on another day (a phone lying still, same battery) is a fix of
-    its own. A resend that crosses midnight UTC is stored once more, with its own receipt
-    time.
+    later, so it cannot come from the receipt time alone: it is a digest of the parameters
+    as sent but the device token (a resend repeats them exactly) and the RESEND_SLOT_S slot
+    of receipt, so an identical report later (a phone lying still, same battery: its night
+    fix after its evening one) is a fix of its own. A resend that crosses into the next slot
+    is stored once more, with its own receipt time.
     """
     token = params.get("id") or params.get("deviceid")
     if not token:
@@ -126,7 +132,8 @@ def osmand_query(params: dict, received_at: datetime) -> tuple[str, dict, str]:
         moment, clock = received_at, "receipt"
         sent = sorted((k, str(v)) for k, v in params.items() if k not in ("id", "deviceid"))
         digest = hashlib.sha256(json.dumps(sent).encode())
-        client_id = f"osm-rx-{moment.astimezone(UTC).date():%Y%m%d}-{digest.hexdigest()[:32]}"
+        slot = int(moment.timestamp() // RESEND_SLOT_S)
+        client_id = f"osm-rx-{slot}-{digest.hexdigest()[:32]}"
     else:
         moment, clock = osmand_timestamp(params["timestamp"]), "device"
         client_id = f"osm-{moment.timestamp():.3f}-{lat:.7f}-{lon:.7f}"

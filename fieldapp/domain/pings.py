@@ -31,7 +31,10 @@ def _number(raw: dict, name: str, low: float, high: float) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Rejected(f"{name} must be a number")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise Rejected(f"{name} is out of range [{low:g}, {high:g}]") from None
     if not math.isfinite(value):
         raise Rejected(f"{name} must be finite")
     if not low <= value <= high:

@@ -6,7 +6,7 @@ Two queries a batch, whatever its size: the cadre's stored fixes in the window i
 the batch touches (few: at most one per verdict and instance, plus mock fixes and
 challenge answers), and the cadre's open challenges. A fix a resend repeats (its client id
 is stored) passes on, to be answered `duplicate` by the insert. Two requests stored at the
-same moment may each keep a first fix of one instance: one more fix, never one fewer.
+same moment may each keep a first fix of one instance: a few more fixes, never one fewer.
 """
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ def discard_reasons(settings: Settings, conn: Connection, cadre_id: int, pings: 
     ordinal, slot = window_instances(epoch, windows, zone)
     code = np.array([_CODE[v] for v in verdicts])
     key = instance_keys(ordinal, slot, code, windows)
-    always = np.array([bool(p["mock"]) or p["challenge_id"] is not None for p in pings])
+    # a fix naming a challenge is kept only as _answering_challenge finds one open: a
+    # made-up challenge_id must not keep a track
+    always = np.array([bool(p["mock"]) for p in pings])
     in_window = slot >= 0
     if in_window.any():
         stored = _stored_in_instances(conn, cadre_id, epoch[in_window])

@@ -37,7 +37,7 @@ from ...errors import BadInput, NotFound, Unprocessable
 from ...extensions import db
 from ...models import Device
 from . import senders
-from .phone_apps import store_owntracks
+from .phone_apps import MAX_DEVICE_ID, store_owntracks
 
 SUBSCRIPTION = "owntracks/+/+"  # a phone's locations; its events and commands lie deeper
 # what became of a message: its fix stored or a duplicate; dropped from an unknown or
@@ -46,7 +46,6 @@ SUBSCRIPTION = "owntracks/+/+"  # a phone's locations; its events and commands l
 # collection profile does not keep (docs/collection.md; acknowledged like the rest)
 OUTCOMES = ("stored", "duplicate", "unknown_device", "ignored", "malformed", "rejected",
             "discarded")
-MAX_DEVICE_ID = 2**31 - 1
 PHONE_HASH_ROUNDS = 101  # mosquitto_passwd's default; a derived password is a 256-bit key
 SERVICE_HASH_ROUNDS = 100_000  # fieldapp's own password is chosen by a person
 

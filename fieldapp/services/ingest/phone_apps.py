@@ -17,11 +17,12 @@ from ...domain.phone_apps import (
     traccar_json,
 )
 from ...domain.pings import Rejected
-from ...errors import BadInput, Unauthorized
+from ...errors import BadInput, TooLarge, Unauthorized
 from ...models.types import utcnow
 from . import pings, senders
 
 UNKNOWN_DEVICE = "unknown or revoked device"
+MAX_DEVICE_ID = 2**31 - 1  # a device id is an INTEGER key
 
 
 def ingest_owntracks(settings: Settings, conn: Connection, device_id: str | None,
@@ -31,7 +32,8 @@ def ingest_owntracks(settings: Settings, conn: Connection, device_id: str | None
     Only `_type: location` messages carry a fix (its answer); the others are accepted and
     ignored (None)."""
     device = None
-    if device_id and device_id.isdigit() and token:
+    if (device_id and device_id.isascii() and device_id.isdigit() and len(device_id) <= 10
+            and int(device_id) <= MAX_DEVICE_ID and token):
         device = senders.by_device(settings, conn, token, int(device_id))
     if device is None:
         raise Unauthorized(UNKNOWN_DEVICE)
@@ -65,6 +67,9 @@ def ingest_osmand(settings: Settings, conn: Connection, params: dict | None = No
             if not isinstance(body, dict):
                 raise Rejected("the body is not a JSON object")
             token, fixes = traccar_json(body)
+            if len(fixes) > settings.ingest.batch_max:
+                raise TooLarge(f"{len(fixes)} locations in one request; at most "
+                               f"{settings.ingest.batch_max}")
         else:
             token, fix, clock = osmand_query(params, now)
             fixes = [fix]
