@@ -92,15 +92,16 @@ def console(backend, tmp_path_factory, request) -> Console:
 
     folder = tmp_path_factory.mktemp(f"browser-{backend}")
     with empty_database(backend, folder, request) as url:
+        # track: the dossier's map is checked to draw every fix of the known week
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET,
-                          "UPLOAD_DIR": str(folder / "uploads")})
+                          "UPLOAD_DIR": str(folder / "uploads"), "COLLECTION": "track"})
         with app.app_context():
             upgrade()
             load_demo(PASSWORD, progress=lambda _: None)
             known = _known_week(app_settings(app))
             db.engine.dispose()
         with gunicorn(url, folder, "--workers", "2", "--threads", "4",
-                      "--worker-class", "gthread") as port:
+                      "--worker-class", "gthread", env={"FIELDAPP_COLLECTION": "track"}) as port:
             yield Console(base=f"http://127.0.0.1:{port}", **known)
 
 

@@ -28,8 +28,10 @@ def postgres(database_url):
 
 
 def app_with(url: str, tmp_path, ping_idle_s: float):
+    """An app of its own; it keeps every fix (track), since these tests count them stored."""
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "x" * 40, "TESTING": True,
-                       "UPLOAD_DIR": str(tmp_path), "DB_PING_IDLE_S": ping_idle_s})
+                       "UPLOAD_DIR": str(tmp_path), "DB_PING_IDLE_S": ping_idle_s,
+                       "COLLECTION": "track"})
 
 
 def restart_server_connections(url: str) -> int:
