@@ -19,4 +19,5 @@ logger_class = "fieldapp.serving.JsonLogger"
 accesslog = "-"
 errorlog = "-"
 loglevel = "warning"
-forwarded_allow_ips = "127.0.0.1"  # nginx; the app trusts X-Forwarded-* only with FIELDAPP_PROXY_HOPS
+# nginx; the app itself trusts X-Forwarded-* only with FIELDAPP_PROXY_HOPS
+forwarded_allow_ips = "127.0.0.1"

@@ -1,4 +1,5 @@
-"""Phones act for their cadre: an appeal sent from a phone enrolled for a cadre without a login has no submitting user.
+"""Phones act for their cadre: an appeal sent from a phone enrolled for a cadre without a
+login has no submitting user.
 
 Revision ID: 0011
 Revises: 0010
