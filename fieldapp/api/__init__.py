@@ -1,7 +1,8 @@
 """HTTP JSON API: blueprints, schemas, auth decorators. Thin: parse, call, return. A
 capability with several modules is a package (access/, ingest/, presence/, audits/,
-spotchecks/, media/); `schemas/` holds each module's marshmallow schemas, `security.py` the
-login decorators and `pagination.py` the list pages every capability shares.
+spotchecks/, media/); `schemas/` holds each module's marshmallow schemas in the same
+packages, `security.py` the login decorators and `pagination.py` the list pages every
+capability shares.
 
 Where each URL is handled (under /api/v1 unless it starts with /), and the services it calls:
 

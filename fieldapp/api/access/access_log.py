@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from ...services.access import access_log
 from ..pagination import paginated
-from ..schemas import access_log as s
+from ..schemas.access import access_log as s
 from ..security import BEARER_OR_DEVICE, login_required
 
 blp = Blueprint("access_log", __name__, url_prefix="/api/v1",

@@ -12,7 +12,7 @@ from ...config import app_settings
 from ...db.connections import request_connection
 from ...errors import Unauthorized
 from ...services.access import logins
-from ..schemas.auth import Credentials, TokenOut
+from ..schemas.access.auth import Credentials, TokenOut
 from ..security import OPEN, login_required
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in and out")

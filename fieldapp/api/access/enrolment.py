@@ -9,7 +9,13 @@ from flask_smorest import Blueprint
 
 from ...config import app_settings
 from ...services.access import enrolment
-from ..schemas.enrolment import EnrolmentIn, EnrolmentOut, PhoneDeviceOut, PhoneLoginIn, RedeemIn
+from ..schemas.access.enrolment import (
+    EnrolmentIn,
+    EnrolmentOut,
+    PhoneDeviceOut,
+    PhoneLoginIn,
+    RedeemIn,
+)
 from ..security import OPEN, login_required
 from .auth import checked_login
 

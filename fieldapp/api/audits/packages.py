@@ -17,7 +17,7 @@ from ...services.audits import signing
 from ...services.audits.presence_audit import check_subject
 from ...services.jobs import runs
 from ...services.presence.evaluation import parse_range
-from ..schemas.audits import AuditArgs
+from ..schemas.audits.presence import AuditArgs
 from ..schemas.jobs import JobOut
 from ..security import login_required
 from .presence import AUDITORS, audit_from_args

@@ -10,7 +10,7 @@ from ...config import app_settings
 from ...documents.audit_files import audit_file
 from ...services.audits.presence_audit import read_audit
 from ...services.presence.evaluation import parse_range
-from ..schemas import audits as s
+from ..schemas.audits import presence as s
 from ..security import login_required
 
 blp = Blueprint("audits", __name__, url_prefix="/api/v1", description="Audits")

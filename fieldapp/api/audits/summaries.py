@@ -16,7 +16,7 @@ from ...i18n import DEFAULT_LANGUAGE
 from ...services.audits.rankings import rankings, require_switched_on
 from ...services.audits.summaries import summarise_region
 from ...services.presence.evaluation import parse_range
-from ..schemas import summaries as s
+from ..schemas.audits import summaries as s
 from ..security import login_required
 
 blp = Blueprint("summaries", __name__, url_prefix="/api/v1", description="Summaries")

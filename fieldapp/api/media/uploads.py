@@ -18,7 +18,7 @@ from ...errors import BadInput
 from ...services.access.access_log import log_access
 from ...services.media import uploads
 from ..pagination import PageArgs, page_of, page_schema
-from ..schemas import media as s
+from ..schemas.media import uploads as s
 from ..security import (
     BEARER_OR_DEVICE,
     cadre_or_device_required,

@@ -11,7 +11,7 @@ from ...config import app_settings
 from ...services.access.access_log import log_access, log_reads
 from ...services.media import work_reports
 from ..pagination import paginated
-from ..schemas import reports as s
+from ..schemas.media import work_reports as s
 from ..security import (
     BEARER_OR_DEVICE,
     cadre_or_device_required,

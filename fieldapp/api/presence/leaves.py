@@ -14,7 +14,7 @@ from ...services.access.access_log import log_access, log_reads
 from ...services.people.names import named_leaves
 from ...services.presence import leaves
 from ..pagination import PageArgs, page_of, page_schema
-from ..schemas import leaves as s
+from ..schemas.presence import leaves as s
 from ..security import BEARER_OR_DEVICE, login_required
 
 blp = Blueprint("leaves", __name__, url_prefix="/api/v1", description="Leave (请销假)")

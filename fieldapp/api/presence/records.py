@@ -13,7 +13,7 @@ from ...services.people.names import named, row_of
 from ...services.presence import evaluation
 from ...services.presence.records import presence_of
 from ..schemas import DateRange
-from ..schemas import presence as s
+from ..schemas.presence import records as s
 from ..security import BEARER_OR_DEVICE, login_required, requested_cadre
 
 blp = Blueprint("presence", __name__, url_prefix="/api/v1", description="Presence")

@@ -1,7 +1,7 @@
 """Response schema of the purge log."""
 from marshmallow import Schema, fields
 
-from .access_log import ViewerOut
+from .access.access_log import ViewerOut
 
 
 class PurgeOut(Schema):

@@ -18,7 +18,7 @@ from ...models.types import utcnow
 from ...services.access.access_log import log_reads
 from ...services.spotchecks import challenges
 from ..pagination import PageArgs, page_of, page_schema
-from ..schemas import challenges as s
+from ..schemas.spotchecks import challenges as s
 from ..security import BEARER_OR_DEVICE, cadre_or_device_required, login_required
 
 blp = Blueprint("challenges", __name__, url_prefix="/api/v1",

@@ -22,7 +22,7 @@ from ...config import app_settings
 from ...services.access.access_log import log_reads
 from ...services.spotchecks import coverage, plans, visits
 from ..pagination import PageArgs, page_of, page_schema
-from ..schemas import spotchecks as s
+from ..schemas.spotchecks import plans as s
 from ..security import login_required
 
 blp = Blueprint("spotchecks", __name__, url_prefix="/api/v1/spotchecks",

@@ -1,9 +1,9 @@
 """Request and response schemas of location challenges."""
 from marshmallow import Schema, fields, validate
 
-from ...models.challenges import CHALLENGE_STATUSES
-from ...services.spotchecks.challenges import CADRES_MAX, DEADLINE_MINUTES
-from . import CODE, NOTE, Id, PlaceNamesOut
+from ....models.challenges import CHALLENGE_STATUSES
+from ....services.spotchecks.challenges import CADRES_MAX, DEADLINE_MINUTES
+from .. import CODE, NOTE, Id, PlaceNamesOut
 
 BATCH_SIZE = validate.Range(min=1, max=CADRES_MAX)
 

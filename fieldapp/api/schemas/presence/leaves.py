@@ -1,9 +1,9 @@
 """Request and response schemas of leave (请销假)."""
 from marshmallow import Schema, fields, validate
 
-from ...domain.notes import NOTE_MAX_CHARS
-from ...models.presence import LEAVE_KINDS, LEAVE_STATUSES
-from . import NOTE, DateRange, Id, NamesOut, SupportedDate
+from ....domain.notes import NOTE_MAX_CHARS
+from ....models.presence import LEAVE_KINDS, LEAVE_STATUSES
+from .. import NOTE, DateRange, Id, NamesOut, SupportedDate
 
 
 class LeaveIn(Schema):

@@ -1,7 +1,7 @@
 """Request and response schemas of presence audits."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from . import CODE, DateRange, Id, Month, Week
+from .. import CODE, DateRange, Id, Month, Week
 
 AUDIT_FORMATS = ("json", "csv", "xlsx", "pdf")
 

@@ -1,7 +1,7 @@
 """Request and response schemas of the access log."""
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from . import Id
+from .. import Id
 
 
 class AccessLogFilter(Schema):

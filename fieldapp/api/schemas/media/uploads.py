@@ -3,7 +3,7 @@ from flask import g
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from . import Id
+from .. import Id
 
 CRS = validate.OneOf(["wgs84", "gcj02", "bd09"])
 CLIENT_ID = validate.Length(min=1, max=64)

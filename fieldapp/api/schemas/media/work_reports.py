@@ -1,9 +1,9 @@
 """Request and response schemas of work reports and the monthly work record."""
 from marshmallow import Schema, fields, validate
 
-from ...models.media import REPORT_KINDS
-from . import Id, Month, SupportedDateTime
-from .media import CLIENT_ID, Located
+from ....models.media import REPORT_KINDS
+from .. import Id, Month, SupportedDateTime
+from .uploads import CLIENT_ID, Located
 
 
 class ReportIn(Located):

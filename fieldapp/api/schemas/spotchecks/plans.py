@@ -2,12 +2,12 @@
 visits."""
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ...domain.coords import CRS_NAMES
-from ...domain.notes import NOTE_MAX_CHARS
-from ...domain.pings import OPTIONAL_NUMBERS
-from ...models.spotchecks import VISIT_OUTCOMES
-from ...services.spotchecks import plans
-from . import CODE, MAX_BIG_ID, Id, PlaceNamesOut, SupportedDate, SupportedDateTime
+from ....domain.coords import CRS_NAMES
+from ....domain.notes import NOTE_MAX_CHARS
+from ....domain.pings import OPTIONAL_NUMBERS
+from ....models.spotchecks import VISIT_OUTCOMES
+from ....services.spotchecks import plans
+from .. import CODE, MAX_BIG_ID, Id, PlaceNamesOut, SupportedDate, SupportedDateTime
 
 QUOTA = validate.Range(min=0, max=1, min_inclusive=False,
                        error="the quota is a share above 0 and at most 1")

@@ -1,9 +1,9 @@
 """Request and response schemas of region summaries and rankings."""
 from marshmallow import Schema, fields, validate
 
-from ...services.audits.rankings import CONFIRMED, LEVELS
-from ...services.presence.region_summary import NOT_LIVE
-from . import CODE, DateRange, Month, Week
+from ....services.audits.rankings import CONFIRMED, LEVELS
+from ....services.presence.region_summary import NOT_LIVE
+from .. import CODE, DateRange, Month, Week
 
 LIVE_TEXT = (f"an absent or not_resident finding whose status is not {', '.join(NOT_LIVE)} "
              "(open, in_review, confirmed, escalated, appealed, appeal_rejected and disposed "

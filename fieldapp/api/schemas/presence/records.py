@@ -1,8 +1,8 @@
 """Request and response schemas of presence and evaluations."""
 from marshmallow import Schema, fields
 
-from . import CODE, CadreNamesOut, DateRange, Id, Month, PlaceNamesOut, SupportedDate, Week
-from .findings import FlagOut
+from .. import CODE, CadreNamesOut, DateRange, Id, Month, PlaceNamesOut, SupportedDate, Week
+from ..findings import FlagOut
 
 
 class EvaluationIn(Schema):

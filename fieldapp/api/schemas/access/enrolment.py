@@ -1,7 +1,7 @@
 """Request and response schemas of phone enrolment."""
 from marshmallow import Schema, fields, validate
 
-from . import Id
+from .. import Id
 
 LABEL = validate.Length(min=1, max=80)
 

@@ -1,0 +1,1 @@
+"""Schemas of api/access/, a module each."""

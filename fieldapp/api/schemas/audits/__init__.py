@@ -1,0 +1,1 @@
+"""Schemas of api/audits/, a module each."""

@@ -1,0 +1,1 @@
+"""Schemas of api/media/, a module each."""

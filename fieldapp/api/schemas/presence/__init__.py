@@ -1,0 +1,1 @@
+"""Schemas of api/presence/, a module each."""

@@ -1,0 +1,1 @@
+"""Schemas of api/spotchecks/, a module each."""
