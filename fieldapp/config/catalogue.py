@@ -1,6 +1,6 @@
 """Every setting there is: its key (the environment variable is FIELDAPP_<key>), default, type
-and meaning. The README lists them in a table that tests/unit/test_readme.py keeps equal to
-`SETTINGS`."""
+and meaning. docs/configuration.md lists them in a table that tests/unit/test_readme.py keeps
+equal to `SETTINGS`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
