@@ -116,6 +116,25 @@ def test_the_purge_is_asked_for_once_a_night_and_runs_as_a_job(ctx, queue_file):
     assert log.run_by is None and log.finished_at is not None
 
 
+def test_a_job_that_raises_is_failed_with_its_error(ctx, queue_file):
+    from fieldapp.jobs.worker import execute
+
+    gone = make_user("gone", "discipline", regions=["410922"])
+    gone.active = False
+    db.session.commit()
+    run_id = jobs().enqueue("audit_package", {
+        "user_id": gone.id, "first": "2026-11-02", "last": "2026-11-08", "locale": "zh_CN",
+        "region": "410922"})
+    unknown = jobs().enqueue("no_such_task", {})
+    for job_id in (run_id, unknown):
+        execute(ctx, job_id)
+    failed = {run.id: run for run in db.session.scalars(
+        select(JobRun).execution_options(populate_existing=True))}
+    assert failed[run_id].state == "failed" and "disabled" in failed[run_id].error
+    assert failed[unknown].state == "failed" and "no task named" in failed[unknown].error
+    assert failed[run_id].attempts == 1 and failed[run_id].finished_at is not None
+
+
 def test_admins_read_jobs_others_may_not(client, ctx, queue_file):
     run_id = jobs().enqueue("settle_challenges", {})
     make_user("admin", "admin")

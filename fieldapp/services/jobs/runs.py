@@ -29,8 +29,10 @@ def ask(task: str, args: dict, key: str | None = None,
     if key is None:
         run = JobRun(**values)
         db.session.add(run)
+        db.session.flush()
+        run_id = run.id  # read before the commit expires it (no SELECT after)
         db.session.commit()
-        return run.id, True
+        return run_id, True
     statement = (insert_for(db.engine, JobRun).values(**values).on_conflict_do_nothing()
                  .returning(JobRun.id))
     new_id = db.session.execute(statement).scalar()
