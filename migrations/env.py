@@ -24,7 +24,7 @@ def _options(connection):
     return {
         "connection": connection,
         "target_metadata": target_metadata,
-        "include_object": include_object(target_metadata),
+        "include_object": include_object(target_metadata, connection.dialect.name),
         "process_revision_directives": alembic_helpers.writer,
         "render_item": alembic_helpers.render_item,
         "render_as_batch": connection.dialect.name == "sqlite",

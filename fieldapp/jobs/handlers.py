@@ -13,10 +13,12 @@ from pathlib import Path
 from flask_babel import force_locale
 
 from ..config import Settings
+from ..db.partitions import ensure_partitions
 from ..documents.packages import audit_package
 from ..errors import Forbidden
 from ..extensions import db
 from ..models import User
+from ..models.types import utcnow
 from ..services.access.scope import Scope
 from ..services.audits.presence_audit import read_audit
 from ..services.presence.evaluation import evaluate
@@ -77,9 +79,24 @@ def purge_retention(job: Job) -> dict:
             for key, value in report.items()}
 
 
+def partitions_ahead(settings: Settings) -> list[str]:
+    """Make the monthly partitions of pings missing from the oldest fix still accepted to
+    next month's (PostgreSQL; nothing on SQLite); return their names."""
+    now = utcnow()
+    made = ensure_partitions(db.session.connection(),
+                             settings.ingest.limits(now).oldest.date(), now.date())
+    db.session.commit()
+    return made
+
+
+def maintain_partitions(job: Job) -> dict:
+    return {"made": partitions_ahead(job.settings)}
+
+
 HANDLERS: dict[str, Callable[..., dict]] = {
     "evaluate": evaluate_days,
     "settle_challenges": settle_challenges,
     "audit_package": build_audit_package,
     "retention_purge": purge_retention,
+    "maintain_partitions": maintain_partitions,
 }

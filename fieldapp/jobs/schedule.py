@@ -5,7 +5,8 @@ that fires twice, two workers, or a worker restarted asks for each once:
   and fixes uploaded late, are evaluated too — one job per county, so no two evaluations of
   a county's days run at once;
 - `settle_challenges` every SETTLE_EVERY_MIN minutes while an open challenge exists;
-- `retention_purge` once a local date, from PURGE_AFTER on (the night, while phones sleep).
+- `retention_purge` once a local date, from PURGE_AFTER on (the night, while phones sleep);
+- `maintain_partitions` once a local date: next month's partition of pings made ahead.
 """
 from __future__ import annotations
 
@@ -39,4 +40,5 @@ def due_jobs(settings: Settings, now: datetime) -> list[tuple[str, dict, str]]:
     local = now.astimezone(settings.zone)
     if local.time() >= PURGE_AFTER:
         due.append(("retention_purge", {}, f"retention_purge:{local.date()}"))
+    due.append(("maintain_partitions", {}, f"maintain_partitions:{local.date()}"))
     return due

@@ -1,7 +1,8 @@
 """Running jobs: a worker claims a job row, renews its lease from a heartbeat thread while
 the handler runs, and records the outcome. The consumer's periodic tasks ask for the
 scheduled jobs and queue again the jobs of workers that died; `flask worker` does both once
-as it starts, so a restarted worker picks up at once what the last one left."""
+as it starts, so a restarted worker picks up at once what the last one left, after making
+the partitions of pings this month and the next need."""
 from __future__ import annotations
 
 import logging
@@ -17,7 +18,7 @@ from ..extensions import db
 from ..models.types import utcnow
 from ..services.jobs import runs
 from . import RUN_JOB, files_of
-from .handlers import HANDLERS, Job
+from .handlers import HANDLERS, Job, partitions_ahead
 from .schedule import due_jobs
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,10 @@ def run_consumer(app: Flask, threads: int) -> None:
     """Pick up what a stopped worker left and what is due, then consume until stopped."""
     from . import jobs
 
+    with app.app_context():
+        made = partitions_ahead(app_settings(app))
+        if made:
+            log.warning("made the partitions of pings: %s", made)
     release(app)
     ask_due(app)
     jobs().huey.create_consumer(workers=threads, worker_type="thread", periodic=True).run()

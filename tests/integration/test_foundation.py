@@ -18,7 +18,8 @@ def test_migrated_schema_matches_models(ctx):
     env.loader.exec_module(filters)
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={
-            "include_object": filters.include_object(db.metadata), "compare_type": True})
+            "include_object": filters.include_object(db.metadata, conn.dialect.name),
+            "compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

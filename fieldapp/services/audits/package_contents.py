@@ -74,9 +74,11 @@ def evidence_fixes(scope: Scope, findings: list[Finding]) -> list[tuple[Ping, li
     if not naming:
         return []
     visible = scope.instant_clause(Ping.recorded_at, cadre_column=Ping.cadre_id)
+    cadres = set(owner.values())  # the key's first column: a partition's index is searched
     fixes = []
     for ids in _chunks(sorted(naming)):
-        for ping in db.session.scalars(select(Ping).where(Ping.id.in_(ids), visible)):
+        for ping in db.session.scalars(select(Ping).where(
+                Ping.cadre_id.in_(cadres), Ping.id.in_(ids), visible)):
             flags = [f for f in naming[ping.id] if owner[f] == ping.cadre_id]
             if flags:
                 fixes.append((ping, flags))

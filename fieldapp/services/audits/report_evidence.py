@@ -99,10 +99,11 @@ def _named_fixes(scope: Scope, findings: list[Finding]) -> dict[int, list[Fix]]:
     if not wanted:
         return fixes
     visible = scope.instant_clause(Ping.recorded_at, cadre_column=Ping.cadre_id)
+    cadres = set(owner.values())  # the key's first column: a partition's index is searched
     for ids in _chunks(sorted(wanted), PING_CHUNK):
         for ping in db.session.execute(select(
                 Ping.id, Ping.cadre_id, Ping.lat, Ping.lon, Ping.accuracy, Ping.recorded_at)
-                .where(Ping.id.in_(ids), visible)):
+                .where(Ping.cadre_id.in_(cadres), Ping.id.in_(ids), visible)):
             for finding_id in wanted[ping.id]:
                 if owner[finding_id] == ping.cadre_id:
                     fixes[finding_id].append(Fix(ping.lat, ping.lon, ping.accuracy,

@@ -45,11 +45,14 @@ _SOURCES = {  # (dialect, one row?): the SELECT that yields the rows and their g
                       + ", MakePoint(:lon, :lat, 4326)",
 }
 _AT_VERSION = "(SELECT version FROM sender_version) = :version"
+# A duplicate is skipped: on SQLite by the (cadre, client id) unique key, on PostgreSQL by
+# the trigger that claims the key in ping_keys (db/partitions.py), which returns no row.
+_ON_DUPLICATE = {"sqlite": "ON CONFLICT (cadre_id, client_id) DO NOTHING ", "postgresql": ""}
 _STATEMENTS = {
     (dialect, single, guarded): text(
         f"INSERT INTO pings ({_NAMES}, geom) {select} "
         f"WHERE {_AT_VERSION if guarded else 'true'} "  # SQLite's upsert needs a WHERE
-        "ON CONFLICT (cadre_id, client_id) DO NOTHING RETURNING client_id")
+        f"{_ON_DUPLICATE[dialect]}RETURNING client_id")
     for (dialect, single), select in _SOURCES.items() for guarded in (False, True)
 }
 

@@ -7,10 +7,12 @@ order, each batch one transaction that also adds its counts to the purge's log r
 county's year of fixes is never in one transaction or in memory, a crash leaves the rows
 either gone and counted or still there, and a second run finds nothing more. Deletes name
 the cadre and the time range as well as the ids, so a table partitioned by time (or
-distributed by cadre) is pruned. A stored file is removed only once no media row names its
-digest (two uploads of the same bytes share one file): its key is written to the log row in
-the batch's transaction and cleared once removed, so a file left behind by a crash is
-removed by the next purge. A fix that answered a location challenge is purged like any
+distributed by cadre) is pruned. On PostgreSQL a month of fixes wholly past retention that
+no hold reaches into is dropped as a whole partition first (db/partitions.py), with its
+client-id keys; a month something holds is purged row by row like the rest. A stored file
+is removed only once no media row names its digest (two uploads of the same bytes share
+one file): its key is written to the log row in the batch's transaction and cleared once
+removed, so a file left behind by a crash is removed by the next purge. A fix that answered a location challenge is purged like any
 other; the challenge keeps its outcome and loses the link to the fix.
 """
 from __future__ import annotations
@@ -18,17 +20,33 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, func, not_, or_, select, update
+from sqlalchemy import and_, delete, func, not_, or_, select, text, update
 
 from ...config import Settings
+from ...db.partitions import (
+    Partition,
+    drop_month,
+    is_partitioned,
+    month_of,
+    month_partitions,
+    next_month,
+)
 from ...extensions import db
 from ...media.storage import Storage
-from ...models import Cadre, Challenge, MediaItem, Ping, PurgeLog, User
+from ...models import Cadre, Challenge, Finding, MediaItem, Ping, PurgeLog, User
 from ...models.types import utcnow
 from ..media.uploads import THUMB_SUFFIX, storage
-from .holds import CHUNK, CadreHold, cadre_hold, count_held, cross_cadre_media
+from .holds import (
+    CHUNK,
+    CadreHold,
+    Window,
+    cadre_hold,
+    count_held,
+    cross_cadre_media,
+    held_clause,
+)
 
 BATCH = 2000  # rows per transaction
 
@@ -44,6 +62,7 @@ class PurgeReport:
     videos: int = 0
     files: int = 0
     challenge_answers_unlinked: int = 0
+    months_dropped: int = 0  # of those fixes, months dropped as whole partitions
     log_id: int | None = None
 
     def as_dict(self) -> dict:
@@ -77,9 +96,11 @@ def purge(settings: Settings, now: datetime | None = None, dry_run: bool = False
     db.session.commit()  # no read transaction (SQLite's write lock) held between batches
     report.log_id = log.id if log else None
     doomed_files: Counter[str] = Counter()
+    dropped = _drop_months(settings, now, report, log)
     for cadre_id in progress(cadre_ids):
         hold = cadre_hold(settings, now, cadre_id)
         hold.media_ids |= cross
+        hold.windows += dropped  # gone already (a dry run: counted already)
         db.session.commit()
         _purge_pings(report, log, cadre_id, hold)
         _purge_media(report, log, store, cadre_id, hold, doomed_files)
@@ -110,6 +131,61 @@ def _purge_pings(report: PurgeReport, log: PurgeLog | None, cadre_id: int,
             log.pings += deleted
             log.challenge_answers_unlinked += unlinked
         db.session.commit()
+
+
+def _drop_months(settings: Settings, now: datetime, report: PurgeReport,
+                 log: PurgeLog | None) -> list[Window]:
+    """Drop (in a dry run, count) the partitions of months wholly before the fixes' cutoff
+    that no hold reaches into; return their time ranges."""
+    conn = db.session.connection()
+    if not is_partitioned(conn):
+        return []
+    past = [p for p in month_partitions(conn) if p.last <= report.ping_cutoff]
+    held = _held_months(settings, now) if past else set()
+    dropped = []
+    for part in past:
+        if part.month in held:
+            continue
+        conn = db.session.connection()  # each month its own transaction
+        if log is None:
+            report.pings += conn.scalar(text(f"SELECT count(*) FROM {part.name}"))
+        else:
+            unlinked = conn.execute(text(
+                f"UPDATE challenges SET answer_ping_id = NULL WHERE answer_ping_id IN "
+                f"(SELECT id FROM {part.name})")).rowcount
+            deleted = drop_month(conn, part)
+            conn.execute(text("DELETE FROM ping_keys WHERE recorded_at >= :first "
+                              "AND recorded_at < :last"), _naive(part))
+            for counts in (report, log):
+                counts.pings += deleted
+                counts.challenge_answers_unlinked += unlinked
+        report.months_dropped += 1
+        dropped.append((part.first, part.last))
+        db.session.commit()
+    return dropped
+
+
+def _held_months(settings: Settings, now: datetime) -> set:
+    """The months (their first days) of the fixes some finding under hold keeps."""
+    months = set()
+    for cadre_id in db.session.scalars(select(Finding.cadre_id).where(
+            held_clause(settings, now)).distinct()):
+        hold = cadre_hold(settings, now, cadre_id)
+        for first, last in hold.windows:
+            month = month_of(first.astimezone(UTC))
+            while month <= month_of(last.astimezone(UTC)):
+                months.add(month)
+                month = next_month(month)
+        ids = sorted(hold.ping_ids)
+        for start in range(0, len(ids), CHUNK):
+            months.update(month_of(moment) for moment in db.session.scalars(
+                select(Ping.recorded_at).where(Ping.cadre_id == cadre_id,
+                                               Ping.id.in_(ids[start:start + CHUNK]))))
+    return months
+
+
+def _naive(part: Partition) -> dict:
+    return {"first": part.first.replace(tzinfo=None), "last": part.last.replace(tzinfo=None)}
 
 
 def _purge_media(report: PurgeReport, log: PurgeLog | None, store: Storage, cadre_id: int,

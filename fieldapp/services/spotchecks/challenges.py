@@ -266,8 +266,9 @@ def challenge_rows(challenges: list[Challenge], now: datetime | None = None) -> 
     """The challenges as answers, with the names beside their ids and the answering fix;
     one query per kind of name."""
     now = now or utcnow()
-    answers = {fix.id: fix for fix in db.session.scalars(select(Ping).where(Ping.id.in_(
-        {c.answer_ping_id for c in challenges if c.answer_ping_id is not None})))}
+    answers = {fix.id: fix for fix in db.session.scalars(select(Ping).where(
+        Ping.cadre_id.in_({c.cadre_id for c in challenges if c.answer_ping_id is not None}),
+        Ping.id.in_({c.answer_ping_id for c in challenges if c.answer_ping_id is not None})))}
     cadres = dict(db.session.execute(select(Cadre.id, Cadre.name).where(
         Cadre.id.in_({c.cadre_id for c in challenges}))).all())
     places = region_names(c.village_code for c in challenges)

@@ -1,0 +1,250 @@
+"""The pings table by month on PostGIS: the migration of a filled table, partitions made
+ahead, client-id idempotency across partitions (and under concurrent duplicates), the purge
+dropping a month no hold reaches into, and cadre_id in every hot table's primary key.
+SpatiaLite keeps one table: the idempotency tests run on both."""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, inspect, select, text
+
+from fieldapp.config import app_settings
+from fieldapp.db.connections import autocommit_connection
+from fieldapp.db.partitions import DEFAULT, create_month, ensure_partitions, month_partitions
+from fieldapp.extensions import db
+from fieldapp.jobs.handlers import partitions_ahead
+from fieldapp.models import Finding, Ping
+from fieldapp.services.ingest.ping_insert import INSERT_NAMES, insert_pings, sql_timestamp
+from fieldapp.services.retention.purge import purge
+
+from .helpers import VILLAGE, at_once, make_cadre
+from .ping_helpers import phone, ping, village_points
+
+HOT_TABLES = ("pings", "presence_days", "media", "flags")
+postgis_only = pytest.mark.usefixtures("postgis_backend")
+
+
+@pytest.fixture()
+def postgis_backend(backend):
+    if backend != "postgis":
+        pytest.skip("partitions are PostgreSQL's; SpatiaLite keeps one pings table")
+
+
+@pytest.fixture()
+def fresh_database(backend, tmp_path, request):
+    from tests.conftest import empty_database
+
+    with empty_database(backend, tmp_path, request) as url:
+        yield url
+
+
+def fix(cadre_id: int, client_id: str, moment: datetime, lat=35.9, lon=115.1) -> list:
+    """A row for `insert_pings`."""
+    values = {"cadre_id": cadre_id, "device_id": None, "client_id": client_id,
+              "recorded_at": sql_timestamp(moment), "clock": "device",
+              "received_at": sql_timestamp(moment), "lat": lat, "lon": lon, "orig_lat": lat,
+              "orig_lon": lon, "crs": "wgs84", "accuracy": 10.0, "fence": "inside"}
+    return [values.get(name) for name in INSERT_NAMES]
+
+
+def stored(cadre_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Ping).where(
+        Ping.cadre_id == cadre_id))
+
+
+def partition_rows(name: str) -> int:
+    return db.session.scalar(text(f"SELECT count(*) FROM {name}"))
+
+
+def test_upgrading_a_filled_table_partitions_it_by_month_and_downgrading_undoes_it(
+        fresh_database, tmp_path, backend, capfd):
+    from tests.conftest import _create_app, _dispose
+
+    app = _create_app(fresh_database, str(tmp_path / "uploads"))
+    months = [datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 10, 15, tzinfo=UTC),
+              datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC)]
+    with app.app_context():
+        upgrade(revision="0015")
+        engine = db.engine  # SpatiaLite's functions loaded
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO cadres (id, name, role, created_at) VALUES "
+                              "(1, 'old', 'first_secretary', CURRENT_TIMESTAMP)"))
+        with autocommit_connection() as conn:  # 3 × 600 fixes of it, going back 50 hours each
+            for n, start in enumerate(months):
+                insert_pings(conn, [fix(1, f"{n}-{i}", start - timedelta(minutes=5 * i))
+                                    for i in range(600)])
+            before = conn.execute(text("SELECT id, client_id, recorded_at FROM pings "
+                                       "ORDER BY id")).all()
+        per_month = dict(sorted(Counter(str(row.recorded_at)[:7] for row in before).items()))
+        capfd.readouterr()
+        upgrade()
+        progress = capfd.readouterr().err
+        with engine.begin() as conn:
+            after = conn.execute(text("SELECT id, client_id, recorded_at FROM pings "
+                                      "ORDER BY id")).all()
+            assert after == before
+            if backend == "spatialite":
+                assert "pings of" not in progress
+                assert {c["name"] for c in inspect(conn).get_unique_constraints("pings")} == {
+                    "uq_pings_cadre_client"}
+            else:
+                for month, rows in per_month.items():
+                    assert f"pings of {month}: {rows} fixes copied" in progress, progress
+                names = [p.name for p in month_partitions(conn)]
+                assert names[:4] == ["pings_202608", "pings_202609", "pings_202610",
+                                     "pings_202611"]
+                for name, rows in zip(names, per_month.values(), strict=False):
+                    assert conn.scalar(text(f"SELECT count(*) FROM {name}")) == rows
+                assert conn.scalar(text(f"SELECT count(*) FROM {DEFAULT}")) == 0
+                assert conn.scalar(text("SELECT count(*) FROM ping_keys")) == 1800
+        with autocommit_connection() as conn:  # sent again with another time, another month
+            assert insert_pings(conn, [fix(1, "0-0", months[1])]) == set()
+            assert insert_pings(conn, [fix(1, "new", months[1])]) == {"new"}
+        downgrade(revision="0015")
+        with engine.begin() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM pings")) == 1801
+            assert {c["name"] for c in inspect(conn).get_unique_constraints("pings")} == {
+                "uq_pings_cadre_client"}
+        upgrade()
+        db.session.remove()
+    _dispose(app)
+
+
+def test_the_same_client_id_with_another_time_is_a_duplicate_in_any_partition(ctx):
+    cadre_id = make_cadre().id  # read before the commit: a read after begins (SQLite) a write
+    db.session.commit()
+    with autocommit_connection() as conn:
+        if _partitioned(conn):
+            create_month(conn, date(2026, 6, 1))
+        june, july = datetime(2026, 6, 30, 23, tzinfo=UTC), datetime(2026, 7, 1, 1, tzinfo=UTC)
+        assert insert_pings(conn, [fix(cadre_id, "a", june)]) == {"a"}
+        assert insert_pings(conn, [fix(cadre_id, "a", july)]) == set()  # default partition
+        assert insert_pings(conn, [fix(cadre_id, "a", june + timedelta(days=3))]) == set()
+        assert insert_pings(conn, [fix(cadre_id, "b", july), fix(cadre_id, "a", july)]) == {"b"}
+    other_id = make_cadre(name="李娜").id
+    db.session.commit()
+    with autocommit_connection() as conn:  # the id is the cadre's own: another's is new
+        assert insert_pings(conn, [fix(other_id, "a", july)]) == {"a"}
+    assert stored(cadre_id) == 2 and stored(other_id) == 1
+
+
+def test_a_resent_fix_with_another_time_is_answered_duplicate_over_http(client):
+    _, headers = phone()
+    (lat, lon), _ = village_points()
+    first = ping(lat, lon, minutes_ago=60 * 24 * 10)
+    answer = client.post("/api/v1/pings", json=first, headers=headers).get_json()
+    assert answer["accepted"] == 1
+    again = {**first, "recorded_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat()}
+    answer = client.post("/api/v1/pings", json=again, headers=headers).get_json()
+    assert answer["duplicates"] == 1 and answer["accepted"] == 0
+
+
+def test_concurrent_duplicates_across_months_store_one(app, ctx):
+    cadre_id = make_cadre().id  # read before the commit: a read after begins (SQLite) a write
+    db.session.commit()
+    with autocommit_connection() as conn:
+        if _partitioned(conn):
+            for month in (date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)):
+                create_month(conn, month)
+    moments = iter([datetime(2026, 3, 31, 23, 59, tzinfo=UTC) + timedelta(days=15 * n)
+                    for n in range(8)])
+    lock = threading.Lock()
+
+    def send():
+        with lock:
+            moment = next(moments)
+        with app.app_context(), autocommit_connection() as conn:
+            return insert_pings(conn, [fix(cadre_id, "same", moment),
+                                       fix(cadre_id, f"own-{moment:%m%d}", moment)])
+
+    answers = at_once(send, times=8)
+    assert sum("same" in a for a in answers) == 1
+    assert all(len(a) == 2 - ("same" not in a) for a in answers)
+    assert stored(cadre_id) == 9
+
+
+@postgis_only
+def test_partitions_are_made_ahead_and_take_over_what_the_default_partition_held(ctx):
+    cadre_id = make_cadre().id  # read before the commit: a read after begins (SQLite) a write
+    db.session.commit()
+    with autocommit_connection() as conn:
+        stray = datetime(2031, 2, 14, 12, tzinfo=UTC)  # no partition yet: the default one
+        insert_pings(conn, [fix(cadre_id, "stray", stray)])
+    assert partition_rows(DEFAULT) == 1
+    db.session.rollback()
+    made = ensure_partitions(db.session.connection(), date(2031, 1, 20), date(2031, 1, 31))
+    db.session.commit()
+    assert made == ["pings_203101", "pings_203102"]
+    assert partition_rows(DEFAULT) == 0 and partition_rows("pings_203102") == 1
+    with autocommit_connection() as conn:  # the key went with the fix: still a duplicate
+        assert insert_pings(conn, [fix(cadre_id, "stray", stray)]) == set()
+    assert ensure_partitions(db.session.connection(), date(2031, 1, 20), date(2031, 1, 31)) == []
+    db.session.rollback()
+    today = datetime.now(UTC).date()
+    partitions_ahead(app_settings())  # what the worker does as it starts and every day
+    names = {p.name for p in month_partitions(db.session.connection())}
+    oldest = today - timedelta(days=app_settings().ingest.max_backfill.days)
+    following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    assert {f"pings_{oldest:%Y%m}", f"pings_{today:%Y%m}", f"pings_{following:%Y%m}"} <= names
+
+
+@postgis_only
+def test_the_purge_drops_a_month_nothing_holds_and_deletes_rows_of_a_held_month(ctx):
+    held, free = make_cadre().id, make_cadre(name="李娜").id
+    db.session.commit()
+    march, april = datetime(2025, 3, 10, 12, tzinfo=UTC), datetime(2025, 4, 10, 12, tzinfo=UTC)
+    with autocommit_connection() as conn:
+        for month in (date(2025, 3, 1), date(2025, 4, 1)):
+            create_month(conn, month)
+        for cadre_id in (held, free):
+            for moment in (march, april):
+                insert_pings(conn, [fix(cadre_id, f"{moment:%m}-{i}", moment + timedelta(
+                    minutes=5 * i)) for i in range(100)])
+    db.session.add(Finding(key="held:april", cadre_id=held, region_code=VILLAGE,
+                           kind="absent", severity=2, status="open",
+                           period_start=april.date(), period_end=april.date(),
+                           summary="held", evidence={}))
+    db.session.commit()
+    now = datetime(2026, 1, 1, tzinfo=UTC)  # both months past 180 days
+    dry = purge(app_settings(), now=now, dry_run=True)
+    assert (dry.pings, dry.months_dropped) == (300, 1)
+    assert partition_rows("pings_202503") == 200
+    report = purge(app_settings(), now=now)
+    assert (report.pings, report.months_dropped) == (300, 1)
+    names = {p.name for p in month_partitions(db.session.connection())}
+    assert "pings_202503" not in names and "pings_202504" in names
+    assert partition_rows("pings_202504") == 100  # the held cadre's April: its whole day
+    assert db.session.scalar(text(
+        "SELECT count(*) FROM ping_keys WHERE recorded_at < '2025-05-01'")) == 100
+    db.session.rollback()
+    with autocommit_connection() as conn:  # a purged fix's key is free again
+        assert insert_pings(conn, [fix(free, "04-0", april)]) == {"04-0"}
+
+
+@postgis_only
+def test_every_hot_table_carries_cadre_id_in_its_primary_key(ctx):
+    conn = db.session.connection()
+    inspector = inspect(conn)
+    for table in HOT_TABLES:
+        key = inspector.get_pk_constraint(table)["constrained_columns"]
+        assert key[0] == "cadre_id" and "id" in key, (table, key)
+    assert inspector.get_pk_constraint("pings")["constrained_columns"] == [
+        "cadre_id", "recorded_at", "id"]
+    assert inspector.get_pk_constraint("ping_keys")["constrained_columns"] == [
+        "cadre_id", "client_id"]
+    strategy, columns = conn.execute(text(
+        "SELECT partstrat, pg_get_partkeydef('pings'::regclass) FROM pg_partitioned_table "
+        "WHERE partrelid = 'pings'::regclass")).one()
+    assert (strategy, columns) == ("r", "RANGE (recorded_at)")
+    for reference in ("regions", "users", "user_regions"):  # Citus reference tables
+        assert "cadre_id" not in inspector.get_pk_constraint(reference)["constrained_columns"]
+
+
+def _partitioned(conn) -> bool:
+    from fieldapp.db.partitions import is_partitioned
+
+    return is_partitioned(conn)
