@@ -30,8 +30,9 @@ def retention_purge(dry_run, username):
     report = purge(app_settings(), dry_run=dry_run, run_by=runner, progress=lambda cadres:
                    tqdm(cadres, desc="cadres", unit="cadre", disable=None))
     verb = "would remove" if dry_run else "removed"
+    whole = f" ({report.months_dropped} months whole)" if report.months_dropped else ""
     click.echo(f"{verb} {report.pings} fixes recorded before {report.ping_cutoff:%Y-%m-%d %H:%M}"
-               f" UTC, {report.photos} photos and {report.videos} videos recorded before "
+               f" UTC{whole}, {report.photos} photos and {report.videos} videos recorded before "
                f"{report.media_cutoff:%Y-%m-%d %H:%M} UTC, {report.files} stored files; "
                f"{report.findings_holding} findings hold their evidence"
                + ("" if dry_run else f" (purge log {report.log_id})"))

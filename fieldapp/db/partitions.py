@@ -72,6 +72,9 @@ def ensure_partitions(conn: Connection, oldest: date, today: date,
     table is partitioned."""
     if not is_partitioned(conn):
         return []
+    # two workers starting at once: the second waits for the first's commit, then sees its
+    # partitions
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('fieldapp: pings partitions'))"))
     have = {p.name for p in month_partitions(conn)}
     made, month, last = [], month_of(oldest), month_of(today)
     for _ in range(ahead):

@@ -1,4 +1,8 @@
-"""SQLAlchemy + GeoAlchemy2 tables. No business logic, no commits."""
+"""SQLAlchemy + GeoAlchemy2 tables. No business logic, no commits.
+
+On PostgreSQL the hot tables (pings, presence_days, media, flags) carry cadre_id first in
+their primary keys (migration 0016), so that a cluster can spread them by cadre
+(docs/scaling.md); `id` stays unique and is the ORM's identity on both databases."""
 from .challenges import Challenge, ChallengeBatch
 from .enrolment import PhoneEnrolment
 from .findings import Appeal, AuditHead, Finding, FindingEvent

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 class Ping(db.Model):
     """One fix. Keyed for reads by (cadre, time); no spatial index: it slows ingest several
     times over (bench/README.md) and pings are read by cadre and time, not by
-    place."""
+    place. On PostgreSQL partitioned by month of recorded_at, with the primary key
+    (cadre_id, recorded_at, id) and the client-id key in ping_keys (db/partitions.py)."""
 
     __tablename__ = "pings"
     __table_args__ = (

@@ -116,6 +116,26 @@ def test_the_purge_is_asked_for_once_a_night_and_runs_as_a_job(ctx, queue_file):
     assert log.run_by is None and log.finished_at is not None
 
 
+def test_partitions_are_maintained_once_a_day_as_a_job(ctx, queue_file, backend):
+    from fieldapp.db.partitions import month_partitions
+    from fieldapp.jobs.worker import execute
+
+    morning = datetime(2026, 12, 2, 8, 0, tzinfo=app_settings().zone)
+    assert [key for _, _, key in due_jobs(app_settings(), morning)
+            if key.startswith("maintain")] == ["maintain_partitions:2026-12-02"]
+    run_id = jobs().enqueue("maintain_partitions", {}, key="maintain_partitions:2026-12-02")
+    execute(ctx, run_id)
+    run = db.session.get(JobRun, run_id, populate_existing=True)
+    assert run.state == "done" and isinstance(run.result["made"], list)
+    if backend == "postgis":  # this month's and next month's exist, made now or before
+        today = utcnow().date()
+        following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+        names = {p.name for p in month_partitions(db.session.connection())}
+        assert {f"pings_{today:%Y%m}", f"pings_{following:%Y%m}"} <= names
+    else:
+        assert run.result["made"] == []
+
+
 def test_a_job_that_raises_is_failed_with_its_error(ctx, queue_file):
     from fieldapp.jobs.worker import execute
 

@@ -193,6 +193,16 @@ def test_partitions_are_made_ahead_and_take_over_what_the_default_partition_held
 
 
 @postgis_only
+def test_two_workers_making_the_same_partitions_at_once_both_succeed(app, ctx):
+    def make():
+        with app.app_context(), db.engine.begin() as conn:
+            return ensure_partitions(conn, date(2033, 5, 1), date(2033, 5, 2))
+
+    made = at_once(make, times=2)
+    assert sorted(made, key=len) == [[], ["pings_203305", "pings_203306"]]
+
+
+@postgis_only
 def test_the_purge_drops_a_month_nothing_holds_and_deletes_rows_of_a_held_month(ctx):
     held, free = make_cadre().id, make_cadre(name="李娜").id
     db.session.commit()

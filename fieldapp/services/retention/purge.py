@@ -12,8 +12,9 @@ no hold reaches into is dropped as a whole partition first (db/partitions.py), w
 client-id keys; a month something holds is purged row by row like the rest. A stored file
 is removed only once no media row names its digest (two uploads of the same bytes share
 one file): its key is written to the log row in the batch's transaction and cleared once
-removed, so a file left behind by a crash is removed by the next purge. A fix that answered a location challenge is purged like any
-other; the challenge keeps its outcome and loses the link to the fix.
+removed, so a file left behind by a crash is removed by the next purge. A fix that
+answered a location challenge is purged like any other; the challenge keeps its outcome and
+loses the link to the fix.
 """
 from __future__ import annotations
 
