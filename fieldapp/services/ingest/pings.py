@@ -5,8 +5,9 @@ The hot path works column-wise: per-item validation is the only Python loop; coo
 conversion and the fence test are vectorised over the batch, the collection profile
 (`collection.discard_reasons`, docs/collection.md) reads what is already kept in the
 batch's window instances in one query, and the rows go to the database in one INSERT …
-ON CONFLICT DO NOTHING RETURNING, so a resent id (even in a concurrent request) is
-reported as a duplicate and never stored twice. A discarded fix is never stored, so its
+RETURNING that skips a (cadre, client id) already stored (`ping_insert`), so a resent id
+(even in a concurrent request, even with another time) is reported as a duplicate and
+never stored twice. A discarded fix is never stored, so its
 resent id is answered `discarded` again.
 """
 from __future__ import annotations
