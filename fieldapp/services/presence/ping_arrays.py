@@ -1,9 +1,10 @@
 """Reading a region's pings straight into NumPy columns.
 
-PostgreSQL sends one row per cadre: a byte string of packed big-endian records
-(`string_agg` of `float8send`/`int8send`), which NumPy reads as a structured array without
-a Python object per value. SQLite's rows go through one `fetchall`. Either way no ORM row
-is built: a county week is close to a million pings.
+PostgreSQL sends one byte string: the rows' packed big-endian records (`string_agg` of the
+columns' binary send functions), in a binary result, which NumPy reads as a structured
+array without a Python object per value. SQLite's rows go through one `fetchall` into a
+structured array. Either way times come as they are stored and NumPy turns them into epoch
+seconds, and NumPy sorts the rows: both are cheaper there than in SQL (bench/README.md).
 """
 from __future__ import annotations
 
@@ -14,56 +15,68 @@ import numpy as np
 
 from ...extensions import db
 
-# (name, dtype); NULL accuracy comes back NaN, NULL mock as 0.
+# Each column's name and dtype as the evaluation gets it; NULL accuracy comes back NaN, NULL
+# mock as False, times as epoch seconds.
 PING_ARRAY_COLUMNS = [
     ("id", "i8"), ("cadre", "i8"), ("epoch", "f8"), ("received", "f8"), ("lat", "f8"),
-    ("lon", "f8"), ("orig_lat", "f8"), ("orig_lon", "f8"), ("accuracy", "f8"), ("mock", "i8")]
+    ("lon", "f8"), ("orig_lat", "f8"), ("orig_lon", "f8"), ("accuracy", "f8"), ("mock", "?")]
+_TIMES = ("epoch", "received")
 
-_POSTGRES_VALUES = [
-    "int8send(id::int8)", "int8send(cadre_id::int8)",
-    "float8send(extract(epoch FROM recorded_at)::float8)",
-    "float8send(extract(epoch FROM received_at)::float8)", "float8send(lat)", "float8send(lon)",
-    "float8send(orig_lat)", "float8send(orig_lon)",
-    "float8send(coalesce(accuracy, 'NaN'::float8))", "int8send(coalesce(mock, false)::int::int8)",
-]
+_WHERE = " FROM pings WHERE cadre_id {} AND recorded_at >= {} AND recorded_at < {}"
 _POSTGRES = (
-    "SELECT string_agg(" + " || ".join(_POSTGRES_VALUES) + ", ''::bytea"
-    " ORDER BY recorded_at, id) FROM pings"
-    " WHERE cadre_id = ANY(%s) AND recorded_at >= %s AND recorded_at < %s"
-    " GROUP BY cadre_id ORDER BY cadre_id")
-_RECORD = np.dtype([(name, f">{kind}") for name, kind in PING_ARRAY_COLUMNS])
+    "SELECT string_agg(int8send(id::int8) || int4send(cadre_id::int4)"
+    " || timestamp_send(recorded_at) || timestamp_send(received_at)"
+    " || float8send(lat) || float8send(lon) || float8send(orig_lat) || float8send(orig_lon)"
+    " || float8send(coalesce(accuracy, 'NaN')) || boolsend(coalesce(mock, false)), '')"
+    + _WHERE.format("= ANY(%s)", "%s", "%s"))
+# Times are microseconds since 2000-01-01 (PostgreSQL's own epoch).
+_POSTGRES_RECORD = np.dtype([
+    ("id", ">i8"), ("cadre", ">i4"), ("epoch", ">i8"), ("received", ">i8"), ("lat", ">f8"),
+    ("lon", ">f8"), ("orig_lat", ">f8"), ("orig_lon", ">f8"), ("accuracy", ">f8"),
+    ("mock", "?")])
+_POSTGRES_EPOCH_US = 946_684_800_000_000
 
-_SQLITE = """
-  SELECT id, cadre_id,
-         CAST(strftime('%s', recorded_at) AS REAL) + CAST(substr(recorded_at, 20) AS REAL),
-         CAST(strftime('%s', received_at) AS REAL) + CAST(substr(received_at, 20) AS REAL),
-         lat, lon, orig_lat, orig_lon,
-         coalesce(accuracy, 'NaN'), coalesce(mock, 0)
-  FROM pings WHERE cadre_id IN (SELECT value FROM json_each(?))
-    AND recorded_at >= ? AND recorded_at < ?
-  ORDER BY cadre_id, recorded_at, id"""
+_SQLITE = (
+    "SELECT id, cadre_id, recorded_at, received_at, lat, lon, orig_lat, orig_lon,"
+    " coalesce(accuracy, 'NaN'), coalesce(mock, 0)"
+    + _WHERE.format("IN (SELECT value FROM json_each(?))", "?", "?"))
+# Times as stored: "2026-11-23 08:00:00.123456", naive UTC.
+_SQLITE_RECORD = np.dtype([(name, "S26" if name in _TIMES else kind)
+                           for name, kind in PING_ARRAY_COLUMNS])
+
 
 def read_ping_arrays(cadre_ids: list[int], start: datetime, end: datetime
                       ) -> dict[str, np.ndarray]:
-    """The cadres' pings recorded in [start, end), sorted by (cadre, time), as columns."""
+    """The cadres' pings recorded in [start, end), sorted by (cadre, time, id), as columns."""
     dbapi = db.session.connection().connection.dbapi_connection
     lo, hi = (t.astimezone(UTC).replace(tzinfo=None) for t in (start, end))
     if db.engine.dialect.name == "postgresql":
-        return _from_postgres(dbapi, cadre_ids, lo, hi)
-    cursor = dbapi.cursor()
-    rows = cursor.execute(_SQLITE, (json.dumps(cadre_ids), _sqlite_time(lo),
-                                    _sqlite_time(hi))).fetchall()
-    table = np.array(rows, dtype=float).reshape(-1, len(PING_ARRAY_COLUMNS))
-    return {name: table[:, i].astype(kind) for i, (name, kind) in enumerate(PING_ARRAY_COLUMNS)}
+        records, micros = _from_postgres(dbapi, cadre_ids, lo, hi)
+    else:
+        records, micros = _from_sqlite(dbapi, cadre_ids, lo, hi)
+    order = np.lexsort((records["id"], micros["epoch"], records["cadre"]))
+    # One division of whole microseconds: the nearest float to the exact time.
+    return {name: (micros[name][order] / 1e6 if name in _TIMES
+                   else records[name][order].astype(kind))
+            for name, kind in PING_ARRAY_COLUMNS}
+
+
+def _from_postgres(dbapi, cadre_ids, lo, hi) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The records, and their times as microseconds since 1970."""
+    with dbapi.cursor(binary=True) as cursor:
+        packed = cursor.execute(_POSTGRES, (cadre_ids, lo, hi)).fetchone()[0] or b""
+    records = np.frombuffer(packed, dtype=_POSTGRES_RECORD)
+    return records, {name: records[name] + _POSTGRES_EPOCH_US for name in _TIMES}
+
+
+def _from_sqlite(dbapi, cadre_ids, lo, hi) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The records, and their times as microseconds since 1970."""
+    rows = dbapi.cursor().execute(_SQLITE, (json.dumps(cadre_ids), _sqlite_time(lo),
+                                            _sqlite_time(hi))).fetchall()
+    records = np.fromiter(rows, dtype=_SQLITE_RECORD, count=len(rows))
+    return records, {name: records[name].astype("datetime64[us]").astype("i8")
+                     for name in _TIMES}
 
 
 def _sqlite_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _from_postgres(dbapi, cadre_ids, lo, hi) -> dict[str, np.ndarray]:
-    """Each cadre's pings arrive as one bytea of packed big-endian records."""
-    with dbapi.cursor() as cursor:
-        rows = cursor.execute(_POSTGRES, (cadre_ids, lo, hi)).fetchall()
-    records = np.frombuffer(b"".join(row[0] for row in rows), dtype=_RECORD)
-    return {name: records[name].astype(kind) for name, kind in PING_ARRAY_COLUMNS}

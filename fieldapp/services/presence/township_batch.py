@@ -166,9 +166,7 @@ def _load_pings(cadre_ids: list[int], days: list[date], zone: ZoneInfo) -> Pings
     """The one read of the batch's pings: from the first local midnight to the last
     night's end."""
     start, end = start_of(days[0], zone), end_of(days[-1], zone) + timedelta(hours=12)
-    columns = read_ping_arrays(cadre_ids, start, end)
-    return Pings(**{name: values for name, values in columns.items() if name != "mock"},
-                 mock=columns["mock"] == 1)
+    return Pings(**read_ping_arrays(cadre_ids, start, end))
 
 
 def _locate(batch: TownshipBatch, cadre_ids: list[int]) -> None:
