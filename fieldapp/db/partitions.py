@@ -97,7 +97,9 @@ def create_month(conn: Connection, month: date) -> None:
         conn.execute(text(f"CREATE TABLE {part.name} PARTITION OF pings "
                           f"FOR VALUES FROM ('{part.first:%Y-%m-%d}') TO ('{part.last:%Y-%m-%d}')"))
         return
-    # ATTACH refuses a range the default partition still holds rows of: move them first
+    # ATTACH refuses a range the default partition still holds rows of: move them first,
+    # with the default partition locked so that no fix lands there meanwhile
+    conn.execute(text(f"LOCK TABLE {DEFAULT} IN ACCESS EXCLUSIVE MODE"))
     conn.execute(text(f"CREATE TABLE {part.name} (LIKE pings INCLUDING DEFAULTS)"))
     conn.execute(text(f"INSERT INTO {part.name} SELECT * {in_default}"), bounds)
     conn.execute(text(f"DELETE {in_default}"), bounds)  # its trigger frees their keys:
