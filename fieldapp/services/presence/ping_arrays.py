@@ -1,10 +1,11 @@
 """Reading a region's pings straight into NumPy columns.
 
-PostgreSQL sends one byte string: the rows' packed big-endian records (`string_agg` of the
-columns' binary send functions), in a binary result, which NumPy reads as a structured
-array without a Python object per value. SQLite's rows go through one `fetchall` into a
-structured array. Either way times come as they are stored and NumPy turns them into epoch
-seconds, and NumPy sorts the rows: both are cheaper there than in SQL (bench/README.md).
+PostgreSQL sends one byte string, in a binary result: the rows' packed big-endian records
+(`string_agg` of the columns' binary send functions), which NumPy reads as a structured
+array without a Python object per value. SQLite's rows stream from the cursor into a
+structured array, never held as a list. Either way times come as stored, and NumPy turns
+them into epoch seconds and sorts the rows: both cost less there than in SQL
+(bench/README.md).
 """
 from __future__ import annotations
 
@@ -72,8 +73,8 @@ def _from_postgres(dbapi, cadre_ids, lo, hi) -> tuple[np.ndarray, dict[str, np.n
 def _from_sqlite(dbapi, cadre_ids, lo, hi) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The records, and their times as microseconds since 1970."""
     rows = dbapi.cursor().execute(_SQLITE, (json.dumps(cadre_ids), _sqlite_time(lo),
-                                            _sqlite_time(hi))).fetchall()
-    records = np.fromiter(rows, dtype=_SQLITE_RECORD, count=len(rows))
+                                            _sqlite_time(hi)))
+    records = np.fromiter(rows, dtype=_SQLITE_RECORD)
     return records, {name: records[name].astype("datetime64[us]").astype("i8")
                      for name in _TIMES}
 
