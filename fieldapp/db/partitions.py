@@ -6,7 +6,7 @@ partition `pings_default` that takes any fix outside them, so an insert never fa
 want of a partition. A partitioned table cannot hold a unique key without its partition
 column, so the (cadre, client id) idempotency lives in `ping_keys`: a trigger on `pings`
 inserts each fix's key there first and drops the fix when the key is already taken
-(migration 0016). Keys go when the purge finds them past the fixes' retention.
+(migration 0016). The purge frees a dropped month's keys before it drops the month.
 """
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 DEFAULT = "pings_default"
 MONTHS_AHEAD = 1  # partitions made beyond the current month
+LOCK_WAIT = "5s"  # the longest a partition made or dropped waits for its lock on pings
 
 
 @dataclass(frozen=True, order=True)
@@ -75,6 +77,7 @@ def ensure_partitions(conn: Connection, oldest: date, today: date,
     # two workers starting at once: the second waits for the first's commit, then sees its
     # partitions
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('fieldapp: pings partitions'))"))
+    conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
     have = {p.name for p in month_partitions(conn)}
     made, month, last = [], month_of(oldest), month_of(today)
     for _ in range(ahead):
@@ -98,8 +101,8 @@ def create_month(conn: Connection, month: date) -> None:
                           f"FOR VALUES FROM ('{part.first:%Y-%m-%d}') TO ('{part.last:%Y-%m-%d}')"))
         return
     # ATTACH refuses a range the default partition still holds rows of: move them first,
-    # with the default partition locked so that no fix lands there meanwhile
-    conn.execute(text(f"LOCK TABLE {DEFAULT} IN ACCESS EXCLUSIVE MODE"))
+    # with writes to pings held meanwhile (reads go on) so that no fix lands there between
+    conn.execute(text("LOCK TABLE pings IN EXCLUSIVE MODE"))
     conn.execute(text(f"CREATE TABLE {part.name} (LIKE pings INCLUDING DEFAULTS)"))
     conn.execute(text(f"INSERT INTO {part.name} SELECT * {in_default}"), bounds)
     conn.execute(text(f"DELETE {in_default}"), bounds)  # its trigger frees their keys:
@@ -110,8 +113,15 @@ def create_month(conn: Connection, month: date) -> None:
 
 
 def drop_month(conn: Connection, part: Partition) -> int:
-    """Drop a month's partition and answer how many fixes it held."""
+    """Drop a month's partition and answer how many fixes it held. Detaching locks all of
+    pings until the commit, so it waits at most LOCK_WAIT for that lock (behind a long
+    read) and raises LockNotAvailable past it rather than hold every ingest up meanwhile."""
+    conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
     rows = conn.scalar(text(f"SELECT count(*) FROM {part.name}"))
     conn.execute(text(f"ALTER TABLE pings DETACH PARTITION {part.name}"))
     conn.execute(text(f"DROP TABLE {part.name}"))
     return rows
+
+
+def lock_not_available(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == "55P03"

@@ -2,7 +2,8 @@
 
 On PostgreSQL the hot tables (pings, presence_days, media, flags) carry cadre_id first in
 their primary keys (migration 0016), so that a cluster can spread them by cadre
-(docs/scaling.md); `id` stays unique and is the ORM's identity on both databases."""
+(docs/scaling.md). `id` is the ORM's identity on both databases, drawn from one sequence
+per table; flags, media and presence_days also keep a unique constraint on it."""
 from .challenges import Challenge, ChallengeBatch
 from .enrolment import PhoneEnrolment
 from .findings import Appeal, AuditHead, Finding, FindingEvent

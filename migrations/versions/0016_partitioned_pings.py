@@ -2,8 +2,9 @@
 and cadre_id in the primary key of every hot table, so that a cluster (Citus) can spread
 them by cadre (docs/scaling.md). SpatiaLite keeps its tables as they are.
 
-The filled table is copied month by month into the partitioned one, each month's count
-printed as it goes; fixes outside the months then in use land in the default partition.
+The filled table is copied in id order into the partitioned one, with a line of progress
+per million fixes, into a partition for each month holding fixes (and this month's and the
+next); the keys are built after the copy.
 A partitioned table holds no unique key without its partition column: pings' (cadre,
 client id) uniqueness moves to ping_keys (a trigger claims a fix's key before it is
 stored, and frees it when the fix is deleted), and no foreign key may name pings.id (the
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-from fieldapp.db.partitions import DEFAULT, create_month, month_of, next_month
+from fieldapp.db.partitions import DEFAULT, create_month, month_of, month_partitions, next_month
 
 revision = "0016"
 down_revision = "0015"
@@ -28,6 +29,7 @@ branch_labels = None
 depends_on = None
 
 OLD = "pings_unpartitioned"
+COPY_CHUNK = 1_000_000  # ids per INSERT … SELECT, one progress line each
 # table: (its primary key after this revision, the unique id constraint it keeps)
 HOT_KEYS = {"flags": ("cadre_id, id", "uq_flags_id"), "media": ("cadre_id, id", "uq_media_id"),
             "presence_days": ("cadre_id, id", "uq_presence_days_id")}
@@ -72,44 +74,47 @@ def _partition_pings(conn) -> None:
     for index in ("pings_pkey", "uq_pings_cadre_client", "ix_pings_cadre_recorded"):
         op.execute(f"ALTER INDEX {index} RENAME TO {OLD}_{index.removeprefix('pings_')}")
     op.execute("ALTER TABLE challenges DROP CONSTRAINT fk_challenges_answer_ping")
-    op.execute(f"CREATE TABLE pings (LIKE {OLD} INCLUDING DEFAULTS) "
-               "PARTITION BY RANGE (recorded_at)")
-    op.execute("ALTER TABLE pings ADD CONSTRAINT pings_pkey "
-               "PRIMARY KEY (cadre_id, recorded_at, id)")
     op.execute(f"ALTER TABLE {OLD} DROP CONSTRAINT fk_pings_cadre, "
                "DROP CONSTRAINT fk_pings_device")
+    op.execute(f"CREATE TABLE pings (LIKE {OLD} INCLUDING DEFAULTS) "
+               "PARTITION BY RANGE (recorded_at)")
+    op.execute("ALTER SEQUENCE pings_id_seq OWNED BY pings.id")
+    op.execute(f"CREATE TABLE {DEFAULT} PARTITION OF pings DEFAULT")
+    first, last, rows, bottom, top = conn.execute(sa.text(
+        f"SELECT min(recorded_at), max(recorded_at), count(*), min(id), max(id) FROM {OLD}")
+    ).one()
+    today = datetime.now(UTC).date()
+    kept = {month_of(today), next_month(month_of(today))}
+    month, until = month_of(first or today), max(kept | {month_of(last or today)})
+    while month <= until:
+        create_month(conn, month)
+        month = next_month(month)
+    # one pass in id order (its index), a progress line per chunk
+    copied = 0
+    for low in range((bottom or 1) - 1, top or 0, COPY_CHUNK):
+        copied += conn.execute(sa.text(
+            f"INSERT INTO pings SELECT * FROM {OLD} WHERE id > :low AND id <= :high"),
+            {"low": low, "high": low + COPY_CHUNK}).rowcount
+        print(f"fieldapp: pings partitioned by month: {copied:,} of {rows:,} fixes copied",
+              file=sys.stderr)
+    for part in month_partitions(conn):  # a stray fix's span leaves months without one
+        if part.month not in kept and not conn.scalar(sa.text(
+                f"SELECT EXISTS (SELECT 1 FROM {part.name})")):
+            op.execute(f"DROP TABLE {part.name}")
+    # keys after the copy: each index built once, not checked row by row
+    op.execute("ALTER TABLE pings ADD CONSTRAINT pings_pkey "
+               "PRIMARY KEY (cadre_id, recorded_at, id)")
     op.execute("ALTER TABLE pings ADD CONSTRAINT fk_pings_cadre "
                "FOREIGN KEY (cadre_id) REFERENCES cadres (id), "
                "ADD CONSTRAINT fk_pings_device FOREIGN KEY (device_id) REFERENCES devices (id)")
-    op.execute("ALTER SEQUENCE pings_id_seq OWNED BY pings.id")
-    op.execute(f"CREATE TABLE {DEFAULT} PARTITION OF pings DEFAULT")
-    first, last = conn.execute(sa.text(f"SELECT min(recorded_at), max(recorded_at) FROM {OLD}")
-                               ).one()
-    today = datetime.now(UTC).date()
-    month = month_of(first or today)
-    until = next_month(month_of(max(last.date(), today) if last else today))
-    months = []
-    while month <= until:
-        create_month(conn, month)
-        months.append(month)
-        month = next_month(month)
-    total = 0
-    for number, month in enumerate(months, 1):
-        copied = conn.execute(sa.text(
-            f"INSERT INTO pings SELECT * FROM {OLD} "
-            "WHERE recorded_at >= :first AND recorded_at < :last"),
-            {"first": month, "last": next_month(month)}).rowcount
-        total += copied
-        if copied:
-            print(f"fieldapp: pings of {month:%Y-%m}: {copied:,} fixes copied "
-                  f"(month {number} of {len(months)}, {total:,} in all)", file=sys.stderr)
     op.execute("CREATE TABLE ping_keys (cadre_id integer NOT NULL, "
-               "client_id varchar(64) NOT NULL, recorded_at timestamp NOT NULL, "
-               "CONSTRAINT ping_keys_pkey PRIMARY KEY (cadre_id, client_id), "
-               "CONSTRAINT fk_ping_keys_cadre FOREIGN KEY (cadre_id) REFERENCES cadres (id))")
-    # the purge deletes keys by time after dropping a month: BRIN costs ingest next to nothing
-    op.execute("CREATE INDEX ix_ping_keys_recorded ON ping_keys USING brin (recorded_at)")
+               "client_id varchar(64) NOT NULL, recorded_at timestamp NOT NULL)")
     op.execute(f"INSERT INTO ping_keys SELECT cadre_id, client_id, recorded_at FROM {OLD}")
+    op.execute("ALTER TABLE ping_keys ADD CONSTRAINT ping_keys_pkey "
+               "PRIMARY KEY (cadre_id, client_id), ADD CONSTRAINT fk_ping_keys_cadre "
+               "FOREIGN KEY (cadre_id) REFERENCES cadres (id)")
+    # the purge sweeps keys older than its cut-off: BRIN costs ingest next to nothing
+    op.execute("CREATE INDEX ix_ping_keys_recorded ON ping_keys USING brin (recorded_at)")
     op.execute(f"DROP TABLE {OLD}")
     op.execute(CLAIM_KEY)
     op.execute(RELEASE_KEY)

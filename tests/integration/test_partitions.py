@@ -17,7 +17,7 @@ from fieldapp.db.connections import autocommit_connection
 from fieldapp.db.partitions import DEFAULT, create_month, ensure_partitions, month_partitions
 from fieldapp.extensions import db
 from fieldapp.jobs.handlers import partitions_ahead
-from fieldapp.models import Finding, Ping
+from fieldapp.models import Finding, MediaItem, Ping
 from fieldapp.services.ingest.ping_insert import INSERT_NAMES, insert_pings, sql_timestamp
 from fieldapp.services.retention.purge import purge
 
@@ -77,6 +77,7 @@ def test_upgrading_a_filled_table_partitions_it_by_month_and_downgrading_undoes_
             for n, start in enumerate(months):
                 insert_pings(conn, [fix(1, f"{n}-{i}", start - timedelta(minutes=5 * i))
                                     for i in range(600)])
+            insert_pings(conn, [fix(1, "stray", datetime(2031, 1, 9, tzinfo=UTC))])
             before = conn.execute(text("SELECT id, client_id, recorded_at FROM pings "
                                        "ORDER BY id")).all()
         per_month = dict(sorted(Counter(str(row.recorded_at)[:7] for row in before).items()))
@@ -88,25 +89,28 @@ def test_upgrading_a_filled_table_partitions_it_by_month_and_downgrading_undoes_
                                       "ORDER BY id")).all()
             assert after == before
             if backend == "spatialite":
-                assert "pings of" not in progress
+                assert "fixes copied" not in progress
                 assert {c["name"] for c in inspect(conn).get_unique_constraints("pings")} == {
                     "uq_pings_cadre_client"}
             else:
+                assert "1,801 of 1,801 fixes copied" in progress, progress
+                names = {p.name for p in month_partitions(conn)}
+                today = datetime.now(UTC).date()
+                following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+                this_and_next = {f"pings_{today:%Y%m}", f"pings_{following:%Y%m}"}
+                assert names - this_and_next == {f"pings_{month.replace('-', '')}"
+                                                 for month in per_month}  # none between
                 for month, rows in per_month.items():
-                    assert f"pings of {month}: {rows} fixes copied" in progress, progress
-                names = [p.name for p in month_partitions(conn)]
-                assert names[:4] == ["pings_202608", "pings_202609", "pings_202610",
-                                     "pings_202611"]
-                for name, rows in zip(names, per_month.values(), strict=False):
-                    assert conn.scalar(text(f"SELECT count(*) FROM {name}")) == rows
+                    partition = f"pings_{month.replace('-', '')}"
+                    assert conn.scalar(text(f"SELECT count(*) FROM {partition}")) == rows
                 assert conn.scalar(text(f"SELECT count(*) FROM {DEFAULT}")) == 0
-                assert conn.scalar(text("SELECT count(*) FROM ping_keys")) == 1800
+                assert conn.scalar(text("SELECT count(*) FROM ping_keys")) == 1801
         with autocommit_connection() as conn:  # sent again with another time, another month
             assert insert_pings(conn, [fix(1, "0-0", months[1])]) == set()
             assert insert_pings(conn, [fix(1, "new", months[1])]) == {"new"}
         downgrade(revision="0015")
         with engine.begin() as conn:
-            assert conn.scalar(text("SELECT count(*) FROM pings")) == 1801
+            assert conn.scalar(text("SELECT count(*) FROM pings")) == 1802
             assert {c["name"] for c in inspect(conn).get_unique_constraints("pings")} == {
                 "uq_pings_cadre_client"}
         upgrade()
@@ -190,6 +194,74 @@ def test_partitions_are_made_ahead_and_take_over_what_the_default_partition_held
     oldest = today - timedelta(days=app_settings().ingest.max_backfill.days)
     following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
     assert {f"pings_{oldest:%Y%m}", f"pings_{today:%Y%m}", f"pings_{following:%Y%m}"} <= names
+
+
+@postgis_only
+def test_a_fix_sent_while_a_month_moves_out_of_the_default_partition_is_stored_once(app, ctx):
+    cadre_id = make_cadre().id  # read before the commit: a read after begins (SQLite) a write
+    db.session.commit()
+    moment = datetime(2034, 7, 3, tzinfo=UTC)  # no partition: these go to the default one
+    with autocommit_connection() as conn:
+        insert_pings(conn, [fix(cadre_id, f"early-{i}", moment + timedelta(minutes=i))
+                            for i in range(5)])
+    moving = db.engine.connect()
+    transaction = moving.begin()
+    create_month(moving, date(2034, 7, 1))  # holds its lock on pings until the commit
+    answers = []
+
+    def send():
+        with app.app_context(), autocommit_connection() as conn:
+            answers.append(insert_pings(conn, [fix(cadre_id, "late", moment),
+                                               fix(cadre_id, "early-0", moment)]))
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    sender.join(timeout=1)
+    assert sender.is_alive()  # waiting for the move
+    transaction.commit()
+    moving.close()
+    sender.join(timeout=30)
+    assert answers == [{"late"}]
+    assert partition_rows("pings_203407") == 6 and partition_rows(DEFAULT) == 0
+
+
+@postgis_only
+def test_a_dropped_months_media_still_go_with_their_own_retention(ctx, configure):
+    cadre_id = make_cadre().id
+    db.session.commit()
+    march = datetime(2025, 3, 10, 12, tzinfo=UTC)
+    with autocommit_connection() as conn:
+        create_month(conn, date(2025, 3, 1))
+        insert_pings(conn, [fix(cadre_id, "march", march)])
+    db.session.add(MediaItem(
+        cadre_id=cadre_id, client_id="photo", sha256="0" * 64, kind="photo", format="jpeg",
+        size_bytes=1, recorded_at=march, received_at=march, exif_missing=True, width=1,
+        height=1, phash=0, phash_b0=0, phash_b1=0, phash_b2=0, phash_b3=0, checks={}))
+    db.session.commit()
+    configure(MEDIA_RETENTION_DAYS=30)
+    dry = purge(app_settings(), now=datetime(2026, 1, 1, tzinfo=UTC), dry_run=True)
+    assert (dry.pings, dry.photos, dry.months_dropped) == (1, 1, 1)
+    report = purge(app_settings(), now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert (report.pings, report.photos, report.months_dropped) == (1, 1, 1)
+
+
+@postgis_only
+def test_a_drop_stuck_behind_a_long_read_purges_the_month_row_by_row(ctx, monkeypatch):
+    from fieldapp.db import partitions
+
+    monkeypatch.setattr(partitions, "LOCK_WAIT", "200ms")
+    cadre_id = make_cadre().id
+    db.session.commit()
+    with autocommit_connection() as conn:
+        create_month(conn, date(2025, 2, 1))
+        insert_pings(conn, [fix(cadre_id, f"feb-{i}", datetime(2025, 2, 3, tzinfo=UTC)
+                                + timedelta(minutes=i)) for i in range(3)])
+    with db.engine.connect() as reader, reader.begin():
+        reader.execute(text("SELECT count(*) FROM pings"))  # its lock lasts to its end
+        report = purge(app_settings(), now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert (report.pings, report.months_dropped) == (3, 0)
+    assert "pings_202502" in {p.name for p in month_partitions(db.session.connection())}
+    assert partition_rows("pings_202502") == 0
 
 
 @postgis_only

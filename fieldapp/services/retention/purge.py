@@ -24,12 +24,14 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, delete, func, not_, or_, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from ...config import Settings
 from ...db.partitions import (
     Partition,
     drop_month,
     is_partitioned,
+    lock_not_available,
     month_of,
     month_partitions,
     next_month,
@@ -50,6 +52,7 @@ from .holds import (
 )
 
 BATCH = 2000  # rows per transaction
+KEY_SLICE = timedelta(hours=6)  # of a dropped month's client-id keys, per transaction
 
 
 @dataclass
@@ -101,9 +104,8 @@ def purge(settings: Settings, now: datetime | None = None, dry_run: bool = False
     for cadre_id in progress(cadre_ids):
         hold = cadre_hold(settings, now, cadre_id)
         hold.media_ids |= cross
-        hold.windows += dropped  # gone already (a dry run: counted already)
         db.session.commit()
-        _purge_pings(report, log, cadre_id, hold)
+        _purge_pings(report, log, cadre_id, hold, dropped)
         _purge_media(report, log, store, cadre_id, hold, doomed_files)
     if dry_run:
         report.files = _files_left_unreferenced(doomed_files)
@@ -114,8 +116,9 @@ def purge(settings: Settings, now: datetime | None = None, dry_run: bool = False
 
 
 def _purge_pings(report: PurgeReport, log: PurgeLog | None, cadre_id: int,
-                 hold: CadreHold) -> None:
-    for rows in _batches(Ping, cadre_id, report.ping_cutoff, hold,
+                 hold: CadreHold, dropped: list[Window]) -> None:
+    """The cadre's fixes, outside the months dropped whole (gone, or in a dry run counted)."""
+    for rows in _batches(Ping, cadre_id, report.ping_cutoff, hold.windows + dropped,
                          (Ping.id, Ping.recorded_at)):
         ids = [row.id for row in rows if row.id not in hold.ping_ids]
         if log is None:
@@ -147,23 +150,43 @@ def _drop_months(settings: Settings, now: datetime, report: PurgeReport,
     for part in past:
         if part.month in held:
             continue
-        conn = db.session.connection()  # each month its own transaction
         if log is None:
-            report.pings += conn.scalar(text(f"SELECT count(*) FROM {part.name}"))
+            rows = db.session.scalar(text(f"SELECT count(*) FROM {part.name}"))
         else:
-            unlinked = conn.execute(text(
-                f"UPDATE challenges SET answer_ping_id = NULL WHERE answer_ping_id IN "
-                f"(SELECT id FROM {part.name})")).rowcount
-            deleted = drop_month(conn, part)
-            conn.execute(text("DELETE FROM ping_keys WHERE recorded_at >= :first "
-                              "AND recorded_at < :last"), _naive(part))
-            for counts in (report, log):
-                counts.pings += deleted
-                counts.challenge_answers_unlinked += unlinked
-        report.months_dropped += 1
+            _free_keys(part)
+            try:
+                conn = db.session.connection()  # each month its own transaction
+                unlinked = conn.execute(text(
+                    f"UPDATE challenges SET answer_ping_id = NULL WHERE answer_ping_id IN "
+                    f"(SELECT id FROM {part.name})")).rowcount
+                rows = drop_month(conn, part)
+            except OperationalError as error:
+                if not lock_not_available(error):
+                    raise
+                db.session.rollback()  # a long read of pings: its rows go one by one below
+                continue
+            log.pings += rows
+            log.challenge_answers_unlinked += unlinked
+            report.challenge_answers_unlinked += unlinked
+        report.pings += rows
+        report.months_dropped += rows > 0
         dropped.append((part.first, part.last))
         db.session.commit()
     return dropped
+
+
+def _free_keys(part: Partition) -> None:
+    """Delete the client-id keys of a month about to be dropped, KEY_SLICE of time at a
+    time, each slice its own transaction (a cut-off run goes on where it stopped; no fix
+    that old can be sent again, the backfill limit refuses it)."""
+    start = part.first
+    while start < part.last:
+        end = min(start + KEY_SLICE, part.last)
+        db.session.execute(text("DELETE FROM ping_keys WHERE recorded_at >= :first "
+                                "AND recorded_at < :last"),
+                           {"first": start.replace(tzinfo=None), "last": end.replace(tzinfo=None)})
+        db.session.commit()
+        start = end
 
 
 def _held_months(settings: Settings, now: datetime) -> set:
@@ -185,15 +208,11 @@ def _held_months(settings: Settings, now: datetime) -> set:
     return months
 
 
-def _naive(part: Partition) -> dict:
-    return {"first": part.first.replace(tzinfo=None), "last": part.last.replace(tzinfo=None)}
-
-
 def _purge_media(report: PurgeReport, log: PurgeLog | None, store: Storage, cadre_id: int,
                  hold: CadreHold, doomed_files: Counter[str]) -> None:
     columns = (MediaItem.id, MediaItem.recorded_at, MediaItem.client_id, MediaItem.kind,
                MediaItem.sha256)
-    for rows in _batches(MediaItem, cadre_id, report.media_cutoff, hold, columns):
+    for rows in _batches(MediaItem, cadre_id, report.media_cutoff, hold.windows, columns):
         gone = [row for row in rows if row.id not in hold.media_ids
                 and row.client_id not in hold.media_client_ids]
         pending: list[str] = []
@@ -224,14 +243,14 @@ def _purge_media(report: PurgeReport, log: PurgeLog | None, store: Storage, cadr
             db.session.commit()
 
 
-def _batches(model, cadre_id: int, cutoff: datetime, hold: CadreHold,
+def _batches(model, cadre_id: int, cutoff: datetime, windows: list[Window],
              columns: tuple) -> Iterator[list]:
-    """The cadre's rows of `model` recorded before `cutoff` and outside the hold's windows,
+    """The cadre's rows of `model` recorded before `cutoff` and outside `windows`,
     BATCH at a time in (recorded_at, id) order; each batch read after the one before was
     handled, going on from where it ended (rows a batch kept are not read again)."""
     recorded_at, row_id = model.recorded_at, model.id
     outside = [not_(and_(recorded_at >= first, recorded_at < last))
-               for first, last in hold.windows]
+               for first, last in windows]
     query = (select(*columns).where(model.cadre_id == cadre_id, recorded_at < cutoff,
                                     *outside)
              .order_by(recorded_at, row_id).limit(BATCH))
