@@ -90,6 +90,9 @@ class TownshipBatch:
     cells: Cells
     pings: Pings
     table: WindowTable
+    posts: list[str] = field(default_factory=list)  # the distinct posts (region codes)
+    post_of: np.ndarray = None                      # each assignment's index into posts
+    fences: dict = field(default_factory=dict)      # the posts' fences, by code
     counts: np.ndarray = None
     day_status: np.ndarray = None
     night_status: np.ndarray = None
@@ -126,6 +129,8 @@ def load_township_batch(prefix: str, first: date, last: date, last_complete: dat
     table = window_table(days, settings.evaluation.windows, zone)
     batch = TownshipBatch(zone, assignments, policies, days, periods, cells,
                           _load_pings(cadre_ids, days, zone), table)
+    batch.posts, batch.post_of = _post_index(assignments)
+    batch.fences = fences_for(set(batch.posts))
     _locate(batch, cadre_ids)
     _classify(batch, settings)
     return batch
@@ -186,22 +191,20 @@ def _locate(batch: TownshipBatch, cadre_ids: list[int]) -> None:
     batch.pings = pings.take(cell >= 0)
 
 
-def _post_index(batch: TownshipBatch) -> tuple[list[str], np.ndarray]:
-    """The distinct posts (region codes) of the batch, and each assignment's index into them."""
-    codes = sorted({a.region_code for a in batch.assignments})
+def _post_index(assignments: list) -> tuple[list[str], np.ndarray]:
+    """The distinct posts (region codes), and each assignment's index into them."""
+    codes = sorted({a.region_code for a in assignments})
     position = {code: i for i, code in enumerate(codes)}
-    return codes, np.array([position[a.region_code] for a in batch.assignments])
+    return codes, np.array([position[a.region_code] for a in assignments])
 
 
 def _classify(batch: TownshipBatch, settings: Settings) -> None:
     """Fence-test every ping against its cell's post, one vectorised call per post."""
-    pings = batch.pings
-    codes, post_of = _post_index(batch)
-    ping_post = post_of[batch.cells.assignment[pings.cell]]
+    pings, fences = batch.pings, batch.fences
+    ping_post = batch.post_of[batch.cells.assignment[pings.cell]]
     verdict = np.full(len(ping_post), V_UNCERTAIN)
     distance = np.full(len(ping_post), np.nan)
-    fences = fences_for(set(codes))
-    for k, code in enumerate(codes):
+    for k, code in enumerate(batch.posts):
         if code not in fences:
             continue
         mask = ping_post == k
@@ -230,10 +233,8 @@ def tally_days(batch: TownshipBatch, settings: Settings) -> None:
         batch.night_lat = np.bincount(pings.cell[night], pings.lat[night], n) / weight
         batch.night_lon = np.bincount(pings.cell[night], pings.lon[night], n) / weight
     batch.night_distance = np.full(n, np.nan)
-    codes, post_of = _post_index(batch)
-    cell_post = post_of[cells.assignment]
-    fences = fences_for(set(codes))
-    for k, code in enumerate(codes):
+    cell_post, fences = batch.post_of[cells.assignment], batch.fences
+    for k, code in enumerate(batch.posts):
         mask = (weight > 0) & (cell_post == k)
         if code in fences and mask.any():
             batch.night_distance[mask] = fences[code].distances_m(batch.night_lat[mask],
