@@ -6,7 +6,7 @@ partition `pings_default` that takes any fix outside them, so an insert never fa
 want of a partition. A partitioned table cannot hold a unique key without its partition
 column, so the (cadre, client id) idempotency lives in `ping_keys`: a trigger on `pings`
 inserts each fix's key there first and drops the fix when the key is already taken
-(migration 0016). The purge frees a dropped month's keys before it drops the month.
+(migration 0016). The purge frees a month's keys before it drops the month.
 """
 from __future__ import annotations
 
@@ -112,15 +112,12 @@ def create_month(conn: Connection, month: date) -> None:
                       f"FOR VALUES FROM ('{part.first:%Y-%m-%d}') TO ('{part.last:%Y-%m-%d}')"))
 
 
-def drop_month(conn: Connection, part: Partition) -> int:
-    """Drop a month's partition and answer how many fixes it held. Detaching locks all of
-    pings until the commit, so it waits at most LOCK_WAIT for that lock (behind a long
-    read) and raises LockNotAvailable past it rather than hold every ingest up meanwhile."""
+def detach_month(conn: Connection, part: Partition) -> None:
+    """Detach a month's partition from pings (a table of its own until dropped). That
+    locks all of pings until the commit, so it waits at most LOCK_WAIT for the lock (behind
+    a long read) and raises LockNotAvailable past it rather than hold every ingest up."""
     conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-    rows = conn.scalar(text(f"SELECT count(*) FROM {part.name}"))
     conn.execute(text(f"ALTER TABLE pings DETACH PARTITION {part.name}"))
-    conn.execute(text(f"DROP TABLE {part.name}"))
-    return rows
 
 
 def lock_not_available(error: DBAPIError) -> bool:

@@ -3,8 +3,8 @@ and cadre_id in the primary key of every hot table, so that a cluster (Citus) ca
 them by cadre (docs/scaling.md). SpatiaLite keeps its tables as they are.
 
 The filled table is copied in id order into the partitioned one, with a line of progress
-per million fixes, into a partition for each month holding fixes (and this month's and the
-next); the keys are built after the copy.
+per million fixes, into a partition for each month holding fixes (and last month's, this
+month's and the next); the keys are built after the copy.
 A partitioned table holds no unique key without its partition column: pings' (cadre,
 client id) uniqueness moves to ping_keys (a trigger claims a fix's key before it is
 stored, and frees it when the fix is deleted), and no foreign key may name pings.id (the
@@ -16,7 +16,7 @@ Revises: 0015
 Create Date: 2026-12-02 05:30:00
 """
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -84,7 +84,9 @@ def _partition_pings(conn) -> None:
         f"SELECT min(recorded_at), max(recorded_at), count(*), min(id), max(id) FROM {OLD}")
     ).one()
     today = datetime.now(UTC).date()
-    kept = {month_of(today), next_month(month_of(today))}
+    # last month too: a backfilled fix (FIELDAPP_MAX_BACKFILL_DAYS) may be recorded in it
+    this_month = month_of(today)
+    kept = {month_of(this_month - timedelta(days=1)), this_month, next_month(this_month)}
     month, until = month_of(first or today), max(kept | {month_of(last or today)})
     while month <= until:
         create_month(conn, month)
@@ -113,8 +115,6 @@ def _partition_pings(conn) -> None:
     op.execute("ALTER TABLE ping_keys ADD CONSTRAINT ping_keys_pkey "
                "PRIMARY KEY (cadre_id, client_id), ADD CONSTRAINT fk_ping_keys_cadre "
                "FOREIGN KEY (cadre_id) REFERENCES cadres (id)")
-    # the purge sweeps keys older than its cut-off: BRIN costs ingest next to nothing
-    op.execute("CREATE INDEX ix_ping_keys_recorded ON ping_keys USING brin (recorded_at)")
     op.execute(f"DROP TABLE {OLD}")
     op.execute(CLAIM_KEY)
     op.execute(RELEASE_KEY)

@@ -97,9 +97,11 @@ def test_upgrading_a_filled_table_partitions_it_by_month_and_downgrading_undoes_
                 names = {p.name for p in month_partitions(conn)}
                 today = datetime.now(UTC).date()
                 following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
-                this_and_next = {f"pings_{today:%Y%m}", f"pings_{following:%Y%m}"}
-                assert names - this_and_next == {f"pings_{month.replace('-', '')}"
-                                                 for month in per_month}  # none between
+                previous = today.replace(day=1) - timedelta(days=1)
+                around = {f"pings_{m:%Y%m}" for m in (previous, today, following)}
+                assert around <= names
+                assert names - around == {f"pings_{month.replace('-', '')}"
+                                          for month in per_month} - around  # none between
                 for month, rows in per_month.items():
                     partition = f"pings_{month.replace('-', '')}"
                     assert conn.scalar(text(f"SELECT count(*) FROM {partition}")) == rows
@@ -226,6 +228,25 @@ def test_a_fix_sent_while_a_month_moves_out_of_the_default_partition_is_stored_o
 
 
 @postgis_only
+def test_a_month_mostly_held_is_purged_row_by_row(ctx):
+    held, free = make_cadre().id, make_cadre(name="李娜").id
+    db.session.commit()
+    may = datetime(2025, 5, 10, 12, tzinfo=UTC)
+    with autocommit_connection() as conn:
+        create_month(conn, date(2025, 5, 1))
+        for cadre_id in (held, free):
+            insert_pings(conn, [fix(cadre_id, f"may-{i}", may + timedelta(minutes=5 * i))
+                                for i in range(10)])
+    db.session.add(Finding(key="held:may", cadre_id=held, region_code=VILLAGE, kind="absent",
+                           severity=2, status="open", period_start=may.date(),
+                           period_end=may.date(), summary="held", evidence={}))
+    db.session.commit()
+    report = purge(app_settings(), now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert (report.pings, report.months_dropped) == (10, 0)
+    assert partition_rows("pings_202505") == 10 and stored(held) == 10
+
+
+@postgis_only
 def test_a_dropped_months_media_still_go_with_their_own_retention(ctx, configure):
     cadre_id = make_cadre().id
     db.session.commit()
@@ -275,14 +296,16 @@ def test_two_workers_making_the_same_partitions_at_once_both_succeed(app, ctx):
 
 
 @postgis_only
-def test_the_purge_drops_a_month_nothing_holds_and_deletes_rows_of_a_held_month(ctx):
-    held, free = make_cadre().id, make_cadre(name="李娜").id
+def test_the_purge_drops_past_months_putting_back_the_fixes_a_hold_keeps(ctx):
+    held = make_cadre().id
+    others = [make_cadre(name=f"李娜{n}").id for n in range(4)]  # the held one: a fifth
+    free = others[0]
     db.session.commit()
     march, april = datetime(2025, 3, 10, 12, tzinfo=UTC), datetime(2025, 4, 10, 12, tzinfo=UTC)
     with autocommit_connection() as conn:
         for month in (date(2025, 3, 1), date(2025, 4, 1)):
             create_month(conn, month)
-        for cadre_id in (held, free):
+        for cadre_id in (held, *others):
             for moment in (march, april):
                 insert_pings(conn, [fix(cadre_id, f"{moment:%m}-{i}", moment + timedelta(
                     minutes=5 * i)) for i in range(100)])
@@ -293,18 +316,28 @@ def test_the_purge_drops_a_month_nothing_holds_and_deletes_rows_of_a_held_month(
     db.session.commit()
     now = datetime(2026, 1, 1, tzinfo=UTC)  # both months past 180 days
     dry = purge(app_settings(), now=now, dry_run=True)
-    assert (dry.pings, dry.months_dropped) == (300, 1)
-    assert partition_rows("pings_202503") == 200
+    assert (dry.pings, dry.months_dropped) == (900, 2)
+    assert partition_rows("pings_202503") == 500 and partition_rows("pings_202504") == 500
     report = purge(app_settings(), now=now)
-    assert (report.pings, report.months_dropped) == (300, 1)
+    assert (report.pings, report.months_dropped) == (900, 2)
     names = {p.name for p in month_partitions(db.session.connection())}
-    assert "pings_202503" not in names and "pings_202504" in names
-    assert partition_rows("pings_202504") == 100  # the held cadre's April: its whole day
+    assert not names & {"pings_202503", "pings_202504"}
+    # the held cadre's April (its whole held day) was put back, into the default partition
+    assert stored(held) == 100 and db.session.scalar(text(
+        f"SELECT count(*) FROM {DEFAULT} WHERE cadre_id = {held}")) == 100
+    assert not any(stored(cadre_id) for cadre_id in others)
     assert db.session.scalar(text(
         "SELECT count(*) FROM ping_keys WHERE recorded_at < '2025-05-01'")) == 100
     db.session.rollback()
-    with autocommit_connection() as conn:  # a purged fix's key is free again
-        assert insert_pings(conn, [fix(free, "04-0", april)]) == {"04-0"}
+    with autocommit_connection() as conn:  # a purged fix's key is free, a kept one is not
+        assert insert_pings(conn, [fix(free, "04-0", april), fix(held, "04-0", april)]
+                            ) == {"04-0"}
+    assert stored(held) == 100
+    db.session.execute(text(f"UPDATE flags SET status = 'dismissed', updated_at = "
+                            f"'2025-04-20' WHERE cadre_id = {held}"))
+    db.session.commit()
+    later = purge(app_settings(), now=datetime(2026, 6, 1, tzinfo=UTC))  # the hold has ended
+    assert later.pings == 101 and stored(held) == 0
 
 
 @postgis_only

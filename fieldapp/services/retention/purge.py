@@ -29,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 from ...config import Settings
 from ...db.partitions import (
     Partition,
-    drop_month,
+    detach_month,
     is_partitioned,
     lock_not_available,
     month_of,
@@ -52,7 +52,8 @@ from .holds import (
 )
 
 BATCH = 2000  # rows per transaction
-KEY_SLICE = timedelta(hours=6)  # of a dropped month's client-id keys, per transaction
+KEY_CADRES = 100  # cadres whose keys of a dropped month go in one transaction
+HELD_SHARE = 0.25  # past this share of held fixes a month is purged row by row, not dropped
 
 
 @dataclass
@@ -116,9 +117,11 @@ def purge(settings: Settings, now: datetime | None = None, dry_run: bool = False
 
 
 def _purge_pings(report: PurgeReport, log: PurgeLog | None, cadre_id: int,
-                 hold: CadreHold, dropped: list[Window]) -> None:
-    """The cadre's fixes, outside the months dropped whole (gone, or in a dry run counted)."""
-    for rows in _batches(Ping, cadre_id, report.ping_cutoff, hold.windows + dropped,
+                 hold: CadreHold, dropped: list[DroppedMonth]) -> None:
+    """The cadre's fixes, outside the months dropped without them (gone, or in a dry run
+    counted)."""
+    gone = [month.window for month in dropped if cadre_id not in month.kept]
+    for rows in _batches(Ping, cadre_id, report.ping_cutoff, hold.windows + gone,
                          (Ping.id, Ping.recorded_at)):
         ids = [row.id for row in rows if row.id not in hold.ping_ids]
         if log is None:
@@ -137,74 +140,97 @@ def _purge_pings(report: PurgeReport, log: PurgeLog | None, cadre_id: int,
         db.session.commit()
 
 
+@dataclass(frozen=True)
+class DroppedMonth:
+    window: Window
+    kept: frozenset[int]  # cadres whose fixes of it were put back, for the row-by-row purge
+
+
 def _drop_months(settings: Settings, now: datetime, report: PurgeReport,
-                 log: PurgeLog | None) -> list[Window]:
-    """Drop (in a dry run, count) the partitions of months wholly before the fixes' cutoff
-    that no hold reaches into; return their time ranges."""
+                 log: PurgeLog | None) -> list[DroppedMonth]:
+    """Drop (in a dry run, count) the partitions of months wholly before the fixes' cutoff.
+    The fixes of the cadres a hold reaches into that month are put back first, into the
+    default partition, where the row-by-row purge keeps what their hold keeps; a month
+    whose held cadres' fixes are more than HELD_SHARE of it is left to that purge whole."""
     conn = db.session.connection()
     if not is_partitioned(conn):
         return []
     past = [p for p in month_partitions(conn) if p.last <= report.ping_cutoff]
-    held = _held_months(settings, now) if past else set()
+    held = _held_cadres_by_month(settings, now) if past else {}
     dropped = []
     for part in past:
-        if part.month in held:
+        kept = sorted(held.get(part.month, ()))
+        total, kept_rows = db.session.execute(text(
+            f"SELECT count(*), count(*) FILTER (WHERE cadre_id = ANY(:kept)) FROM {part.name}"),
+            {"kept": kept}).one()
+        if kept_rows > HELD_SHARE * total:
+            db.session.commit()
             continue
-        if log is None:
-            rows = db.session.scalar(text(f"SELECT count(*) FROM {part.name}"))
-        else:
+        if log is not None:
             _free_keys(part)
             try:
-                conn = db.session.connection()  # each month its own transaction
-                unlinked = conn.execute(text(
-                    f"UPDATE challenges SET answer_ping_id = NULL WHERE answer_ping_id IN "
-                    f"(SELECT id FROM {part.name})")).rowcount
-                rows = drop_month(conn, part)
+                unlinked = _drop_keeping(part, kept)
             except OperationalError as error:
                 if not lock_not_available(error):
                     raise
                 db.session.rollback()  # a long read of pings: its rows go one by one below
                 continue
-            log.pings += rows
+            log.pings += total - kept_rows
             log.challenge_answers_unlinked += unlinked
             report.challenge_answers_unlinked += unlinked
-        report.pings += rows
-        report.months_dropped += rows > 0
-        dropped.append((part.first, part.last))
+        report.pings += total - kept_rows
+        report.months_dropped += total > kept_rows
+        dropped.append(DroppedMonth((part.first, part.last), frozenset(kept)))
         db.session.commit()
     return dropped
 
 
+def _drop_keeping(part: Partition, kept: list[int]) -> int:
+    """In one transaction: unlink the challenges the month's fixes answered, detach the
+    month, put the `kept` cadres' fixes back through pings (no partition holds the month any
+    more: they land in the default one and claim their keys again) and drop the rest.
+    Answer the challenges unlinked."""
+    conn = db.session.connection()
+    unlinked = conn.execute(text(
+        f"UPDATE challenges SET answer_ping_id = NULL WHERE answer_ping_id IN "
+        f"(SELECT id FROM {part.name} WHERE cadre_id <> ALL(:kept))"), {"kept": kept}).rowcount
+    detach_month(conn, part)
+    if kept:
+        conn.execute(text(f"INSERT INTO pings SELECT * FROM {part.name} "
+                          f"WHERE cadre_id = ANY(:kept)"), {"kept": kept})
+    conn.execute(text(f"DROP TABLE {part.name}"))
+    return unlinked
+
+
 def _free_keys(part: Partition) -> None:
-    """Delete the client-id keys of a month about to be dropped, KEY_SLICE of time at a
-    time, each slice its own transaction (a cut-off run goes on where it stopped; no fix
-    that old can be sent again, the backfill limit refuses it)."""
-    start = part.first
-    while start < part.last:
-        end = min(start + KEY_SLICE, part.last)
-        db.session.execute(text("DELETE FROM ping_keys WHERE recorded_at >= :first "
-                                "AND recorded_at < :last"),
-                           {"first": start.replace(tzinfo=None), "last": end.replace(tzinfo=None)})
+    """Delete the client-id keys of a month about to be dropped, KEY_CADRES cadres at a
+    time (their key's first column), each its own transaction; a cut-off run goes on where
+    it stopped, and no fix that old can be sent again (the backfill limit refuses it)."""
+    cadres = list(db.session.scalars(text(f"SELECT DISTINCT cadre_id FROM {part.name}")))
+    bounds = {"first": part.first.replace(tzinfo=None), "last": part.last.replace(tzinfo=None)}
+    for start in range(0, len(cadres), KEY_CADRES):
+        db.session.execute(text(
+            "DELETE FROM ping_keys WHERE cadre_id = ANY(:cadres) AND recorded_at >= :first "
+            "AND recorded_at < :last"), {"cadres": cadres[start:start + KEY_CADRES], **bounds})
         db.session.commit()
-        start = end
 
 
-def _held_months(settings: Settings, now: datetime) -> set:
-    """The months (their first days) of the fixes some finding under hold keeps."""
-    months = set()
+def _held_cadres_by_month(settings: Settings, now: datetime) -> dict:
+    """Month (its first day) -> the cadres whose fixes of it a finding under hold keeps."""
+    months: dict = {}
     for cadre_id in db.session.scalars(select(Finding.cadre_id).where(
             held_clause(settings, now)).distinct()):
         hold = cadre_hold(settings, now, cadre_id)
         for first, last in hold.windows:
             month = month_of(first.astimezone(UTC))
             while month <= month_of(last.astimezone(UTC)):
-                months.add(month)
+                months.setdefault(month, set()).add(cadre_id)
                 month = next_month(month)
         ids = sorted(hold.ping_ids)
         for start in range(0, len(ids), CHUNK):
-            months.update(month_of(moment) for moment in db.session.scalars(
-                select(Ping.recorded_at).where(Ping.cadre_id == cadre_id,
-                                               Ping.id.in_(ids[start:start + CHUNK]))))
+            for moment in db.session.scalars(select(Ping.recorded_at).where(
+                    Ping.cadre_id == cadre_id, Ping.id.in_(ids[start:start + CHUNK]))):
+                months.setdefault(month_of(moment), set()).add(cadre_id)
     return months
 
 
