@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import logging
 import resource
 import statistics
 import subprocess
@@ -44,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import drop_database, prepare_database  # noqa: E402
+from bench.common import drop_database, migrate_with_demo, prepare_database  # noqa: E402
 from bench.evaluate import generate, load_rows  # noqa: E402
 
 COUNTY = "410922"
@@ -61,25 +60,17 @@ def make_app(url: str, workdir: str):
 def fill(app, cadres: int, weeks: int, interval_min: int) -> dict:
     """Migrate; load the demo county keeping the first `cadres` posts, `weeks` finished
     weeks of their pings, and evaluate them. Returns the range and what was loaded."""
-    from flask_migrate import upgrade
-    from sqlalchemy import delete, select
+    from sqlalchemy import select
 
     from fieldapp.config import app_settings
     from fieldapp.extensions import db
     from fieldapp.models import Assignment
-    from fieldapp.services.people.demo import load_demo
     from fieldapp.services.people.demo_week import home_points
     from fieldapp.services.presence import evaluation
 
     settings = app_settings(app)
     with app.app_context():
-        logging.disable(logging.INFO)  # Alembic's line per revision
-        upgrade()
-        logging.disable(logging.NOTSET)
-        load_demo("bench-password", progress=lambda _: None)
-        kept = select(Assignment.id).order_by(Assignment.id).limit(cadres).scalar_subquery()
-        db.session.execute(delete(Assignment).where(Assignment.id.not_in(kept)))
-        db.session.commit()
+        migrate_with_demo(cadres)
         last_monday, last_sunday = evaluation.last_finished_week(settings)
         mondays = [last_monday - timedelta(weeks=k) for k in reversed(range(weeks))]
         posts = db.session.execute(select(Assignment.cadre_id, Assignment.region_code)

@@ -1,4 +1,5 @@
-"""What the benchmarks share: a throw-away database on either backend."""
+"""What the benchmarks share: a throw-away database on either backend, migrated with the
+demo county."""
 from __future__ import annotations
 
 import os
@@ -29,3 +30,24 @@ def drop_database(url: str) -> None:
     admin = make_url(url).set(database="postgres")
     with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+
+def migrate_with_demo(cadres: int) -> None:
+    """In the app's context: migrate quietly and load the demo county, keeping its first
+    `cadres` posts."""
+    import logging
+
+    from flask_migrate import upgrade
+    from sqlalchemy import delete, select
+
+    from fieldapp.extensions import db
+    from fieldapp.models import Assignment
+    from fieldapp.services.people.demo import load_demo
+
+    logging.disable(logging.INFO)  # Alembic's line per revision
+    upgrade()
+    logging.disable(logging.NOTSET)
+    load_demo("bench-password", progress=lambda _: None)
+    kept = select(Assignment.id).order_by(Assignment.id).limit(cadres).scalar_subquery()
+    db.session.execute(delete(Assignment).where(Assignment.id.not_in(kept)))
+    db.session.commit()

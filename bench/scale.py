@@ -40,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import drop_database, prepare_database  # noqa: E402
+from bench.common import drop_database, migrate_with_demo, prepare_database  # noqa: E402
 
 BATCH = 500
 DEMO_COUNTY = "410922"
@@ -53,26 +53,6 @@ def make_app(url: str):
     from fieldapp import create_app
 
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
-
-
-def migrate_with_demo(app, cadres: int) -> None:
-    """Migrate and load the demo county, keeping its first `cadres` posts."""
-    import logging
-
-    from flask_migrate import upgrade
-    from sqlalchemy import delete, select
-
-    from fieldapp.extensions import db
-    from fieldapp.models import Assignment
-    from fieldapp.services.people.demo import load_demo
-
-    logging.disable(logging.INFO)  # Alembic's line per revision
-    upgrade()
-    logging.disable(logging.NOTSET)
-    load_demo("bench-password", progress=lambda _: None)
-    kept = select(Assignment.id).order_by(Assignment.id).limit(cadres).scalar_subquery()
-    db.session.execute(delete(Assignment).where(Assignment.id.not_in(kept)))
-    db.session.commit()
 
 
 def ensure_months(first: date) -> None:
@@ -310,7 +290,7 @@ def run_counties(sizes: list[int], cadres: int, interval_min: int, chunk_rows: i
             settings = app_settings(app)
             results = {}
             with app.app_context():
-                migrate_with_demo(app, cadres)
+                migrate_with_demo(cadres)
                 first, last = evaluation.last_finished_week(settings)
                 ensure_months(first)
                 demo = demo_posts()
@@ -521,7 +501,7 @@ def run_quarter(weeks: int, cadres: int, interval_min: int, reads: int) -> None:
             app = make_app(url)
             settings = app_settings(app)
             with app.app_context():
-                migrate_with_demo(app, cadres)
+                migrate_with_demo(cadres)
                 last_monday = evaluation.last_finished_week(settings)[0]
                 mondays = [last_monday - timedelta(weeks=k) for k in reversed(range(weeks))]
                 ensure_months(mondays[0])

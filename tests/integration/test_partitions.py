@@ -228,7 +228,10 @@ def test_a_fix_sent_while_a_month_moves_out_of_the_default_partition_is_stored_o
 
 
 @postgis_only
-def test_a_month_mostly_held_is_purged_row_by_row(ctx):
+def test_a_month_with_more_held_fixes_than_a_drop_puts_back_goes_row_by_row(ctx, monkeypatch):
+    from fieldapp.services.retention import purge as purging
+
+    monkeypatch.setattr(purging, "PUT_BACK_MAX", 5)
     held, free = make_cadre().id, make_cadre(name="李娜").id
     db.session.commit()
     may = datetime(2025, 5, 10, 12, tzinfo=UTC)

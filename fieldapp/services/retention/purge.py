@@ -53,7 +53,9 @@ from .holds import (
 
 BATCH = 2000  # rows per transaction
 KEY_CADRES = 100  # cadres whose keys of a dropped month go in one transaction
-HELD_SHARE = 0.25  # past this share of held fixes a month is purged row by row, not dropped
+# past this many held fixes a month is purged row by row, not dropped: putting them back
+# happens while the drop locks pings, and ingest waits (bench/README.md has the rate)
+PUT_BACK_MAX = 50_000
 
 
 @dataclass
@@ -151,7 +153,7 @@ def _drop_months(settings: Settings, now: datetime, report: PurgeReport,
     """Drop (in a dry run, count) the partitions of months wholly before the fixes' cutoff.
     The fixes of the cadres a hold reaches into that month are put back first, into the
     default partition, where the row-by-row purge keeps what their hold keeps; a month
-    whose held cadres' fixes are more than HELD_SHARE of it is left to that purge whole."""
+    whose held cadres' fixes are more than PUT_BACK_MAX is left to that purge whole."""
     conn = db.session.connection()
     if not is_partitioned(conn):
         return []
@@ -163,7 +165,7 @@ def _drop_months(settings: Settings, now: datetime, report: PurgeReport,
         total, kept_rows = db.session.execute(text(
             f"SELECT count(*), count(*) FILTER (WHERE cadre_id = ANY(:kept)) FROM {part.name}"),
             {"kept": kept}).one()
-        if kept_rows > HELD_SHARE * total:
+        if kept_rows > PUT_BACK_MAX:
             db.session.commit()
             continue
         if log is not None:
