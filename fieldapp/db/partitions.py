@@ -37,6 +37,11 @@ class Partition:
         following = next_month(self.month)
         return datetime(following.year, following.month, 1, tzinfo=UTC)
 
+    @property
+    def bounds(self) -> dict:
+        """`first` and `last` as the timestamp columns store them (naive UTC), for SQL."""
+        return {"first": self.first.replace(tzinfo=None), "last": self.last.replace(tzinfo=None)}
+
 
 def month_of(moment: date | datetime) -> date:
     return date(moment.year, moment.month, 1)
@@ -94,7 +99,7 @@ def create_month(conn: Connection, month: date) -> None:
     """Make `month`'s partition; fixes of that month that the default partition took
     meanwhile are moved into it, in the same transaction."""
     part = Partition(month, partition_name(month))
-    bounds = {"first": part.first.replace(tzinfo=None), "last": part.last.replace(tzinfo=None)}
+    bounds = part.bounds
     in_default = "FROM pings_default WHERE recorded_at >= :first AND recorded_at < :last"
     if not conn.scalar(text(f"SELECT EXISTS (SELECT 1 {in_default})"), bounds):
         conn.execute(text(f"CREATE TABLE {part.name} PARTITION OF pings "

@@ -14,7 +14,13 @@ from sqlalchemy import func, inspect, select, text
 
 from fieldapp.config import app_settings
 from fieldapp.db.connections import autocommit_connection
-from fieldapp.db.partitions import DEFAULT, create_month, ensure_partitions, month_partitions
+from fieldapp.db.partitions import (
+    DEFAULT,
+    create_month,
+    ensure_partitions,
+    is_partitioned,
+    month_partitions,
+)
 from fieldapp.extensions import db
 from fieldapp.jobs.handlers import partitions_ahead
 from fieldapp.models import Finding, MediaItem, Ping
@@ -124,7 +130,7 @@ def test_the_same_client_id_with_another_time_is_a_duplicate_in_any_partition(ct
     cadre_id = make_cadre().id  # read before the commit: a read after begins (SQLite) a write
     db.session.commit()
     with autocommit_connection() as conn:
-        if _partitioned(conn):
+        if is_partitioned(conn):
             create_month(conn, date(2026, 6, 1))
         june, july = datetime(2026, 6, 30, 23, tzinfo=UTC), datetime(2026, 7, 1, 1, tzinfo=UTC)
         assert insert_pings(conn, [fix(cadre_id, "a", june)]) == {"a"}
@@ -153,7 +159,7 @@ def test_concurrent_duplicates_across_months_store_one(app, ctx):
     cadre_id = make_cadre().id  # read before the commit: a read after begins (SQLite) a write
     db.session.commit()
     with autocommit_connection() as conn:
-        if _partitioned(conn):
+        if is_partitioned(conn):
             for month in (date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)):
                 create_month(conn, month)
     moments = iter([datetime(2026, 3, 31, 23, 59, tzinfo=UTC) + timedelta(days=15 * n)
@@ -360,9 +366,3 @@ def test_every_hot_table_carries_cadre_id_in_its_primary_key(ctx):
     assert (strategy, columns) == ("r", "RANGE (recorded_at)")
     for reference in ("regions", "users", "user_regions"):  # Citus reference tables
         assert "cadre_id" not in inspector.get_pk_constraint(reference)["constrained_columns"]
-
-
-def _partitioned(conn) -> bool:
-    from fieldapp.db.partitions import is_partitioned
-
-    return is_partitioned(conn)

@@ -103,11 +103,11 @@ def purge(settings: Settings, now: datetime | None = None, dry_run: bool = False
     db.session.commit()  # no read transaction (SQLite's write lock) held between batches
     report.log_id = log.id if log else None
     doomed_files: Counter[str] = Counter()
-    dropped = _drop_months(settings, now, report, log)
+    holds = _holds(settings, now)
+    dropped = _drop_months(report, log, holds)
     for cadre_id in progress(cadre_ids):
-        hold = cadre_hold(settings, now, cadre_id)
+        hold = holds.get(cadre_id) or CadreHold()
         hold.media_ids |= cross
-        db.session.commit()
         _purge_pings(report, log, cadre_id, hold, dropped)
         _purge_media(report, log, store, cadre_id, hold, doomed_files)
     if dry_run:
@@ -148,8 +148,17 @@ class DroppedMonth:
     kept: frozenset[int]  # cadres whose fixes of it were put back, for the row-by-row purge
 
 
-def _drop_months(settings: Settings, now: datetime, report: PurgeReport,
-                 log: PurgeLog | None) -> list[DroppedMonth]:
+def _holds(settings: Settings, now: datetime) -> dict[int, CadreHold]:
+    """What each cadre with a finding under hold has held, read once for the whole purge."""
+    holds = {cadre_id: cadre_hold(settings, now, cadre_id)
+             for cadre_id in db.session.scalars(select(Finding.cadre_id).where(
+                 held_clause(settings, now)).distinct())}
+    db.session.commit()
+    return holds
+
+
+def _drop_months(report: PurgeReport, log: PurgeLog | None,
+                 holds: dict[int, CadreHold]) -> list[DroppedMonth]:
     """Drop (in a dry run, count) the partitions of months wholly before the fixes' cutoff.
     The fixes of the cadres a hold reaches into that month are put back first, into the
     default partition, where the row-by-row purge keeps what their hold keeps; a month
@@ -158,7 +167,7 @@ def _drop_months(settings: Settings, now: datetime, report: PurgeReport,
     if not is_partitioned(conn):
         return []
     past = [p for p in month_partitions(conn) if p.last <= report.ping_cutoff]
-    held = _held_cadres_by_month(settings, now) if past else {}
+    held = _held_cadres_by_month(holds) if past else {}
     dropped = []
     for part in past:
         kept = sorted(held.get(part.month, ()))
@@ -209,20 +218,18 @@ def _free_keys(part: Partition) -> None:
     time (their key's first column), each its own transaction; a cut-off run goes on where
     it stopped, and no fix that old can be sent again (the backfill limit refuses it)."""
     cadres = list(db.session.scalars(text(f"SELECT DISTINCT cadre_id FROM {part.name}")))
-    bounds = {"first": part.first.replace(tzinfo=None), "last": part.last.replace(tzinfo=None)}
     for start in range(0, len(cadres), KEY_CADRES):
         db.session.execute(text(
             "DELETE FROM ping_keys WHERE cadre_id = ANY(:cadres) AND recorded_at >= :first "
-            "AND recorded_at < :last"), {"cadres": cadres[start:start + KEY_CADRES], **bounds})
+            "AND recorded_at < :last"), {"cadres": cadres[start:start + KEY_CADRES],
+                                         **part.bounds})
         db.session.commit()
 
 
-def _held_cadres_by_month(settings: Settings, now: datetime) -> dict:
+def _held_cadres_by_month(holds: dict[int, CadreHold]) -> dict:
     """Month (its first day) -> the cadres whose fixes of it a finding under hold keeps."""
     months: dict = {}
-    for cadre_id in db.session.scalars(select(Finding.cadre_id).where(
-            held_clause(settings, now)).distinct()):
-        hold = cadre_hold(settings, now, cadre_id)
+    for cadre_id, hold in holds.items():
         for first, last in hold.windows:
             month = month_of(first.astimezone(UTC))
             while month <= month_of(last.astimezone(UTC)):
